@@ -1,0 +1,193 @@
+"""The one shape every connector returns: a typed snapshot of an account at an `as_of` day.
+
+Usage arrives pre-aggregated (`UsageFacts`) because the aggregation runs as SQL where the events
+live (DuckDB over workspace files, or the warehouse); calculators never see raw events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+Segment = Literal["smb", "mid_market", "enterprise"]
+HealthTrend = Literal["up", "flat", "down"]
+
+
+def _date_part(value: Any) -> Any:
+    """Exports often carry midnight timestamps where a date is meant; keep the calendar day."""
+    if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
+        return value[:10]
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_date_part)]
+
+
+class Source(StrEnum):
+    """Where a piece of evidence came from; rendered as the citation prefix ("Per CRM:")."""
+
+    crm = "crm"
+    usage = "usage"
+    support = "support"
+    conversations = "conversations"
+    outcomes = "outcomes"
+    catalog = "catalog"
+
+    @property
+    def citation(self) -> str:
+        return {
+            "crm": "Per CRM:",
+            "usage": "Per usage:",
+            "support": "Per support:",
+            "conversations": "Per conversations:",
+            "outcomes": "Per outcomes:",
+            "catalog": "Per catalog:",
+        }[self.value]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Account(Record):
+    account_id: str
+    name: str
+    domain: str = ""
+    industry: str = ""
+    segment: Segment
+    region: str
+    csm_owner: str
+    plan_tier: str
+    products: tuple[str, ...] = ()
+    currency: str = "USD"
+    arr: float = Field(ge=0)
+    seats_licensed: int = Field(ge=0)
+    price_per_seat: float = Field(ge=0)
+    contract_start: Day
+    renewal_date: Day
+    employees_at_signing: int | None = Field(default=None, ge=0)
+    employees_now: int | None = Field(default=None, ge=0)
+    revenue_at_signing: float | None = Field(default=None, ge=0)
+    revenue_now: float | None = Field(default=None, ge=0)
+    health_score: float = Field(ge=0, le=100)
+    health_trend: HealthTrend
+    integrations_count: int = Field(default=0, ge=0)
+
+
+class Contact(Record):
+    contact_id: str
+    account_id: str
+    first_name: str = ""
+    title: str = ""
+    role: Literal["champion", "economic_buyer", "power_user", "user"]
+    department: str = ""
+    status: Literal["active", "left"]
+    last_engaged_at: Day | None = None
+
+
+class Deal(Record):
+    deal_id: str
+    account_id: str
+    name: str = ""
+    amount: float = 0
+    stage: Literal["won", "open", "lost"]
+    type: Literal["new", "expansion", "renewal"]
+    close_date: Day | None = None
+    products: tuple[str, ...] = ()
+
+
+class Ticket(Record):
+    ticket_id: str
+    account_id: str
+    priority: Literal["P1", "P2", "P3", "P4"]
+    status: Literal["open", "pending", "solved", "closed"]
+    opened_at: Day
+    subject: str = ""
+
+
+class Interaction(Record):
+    interaction_id: str
+    account_id: str
+    ts: datetime
+    source: Literal["call", "email", "qbr", "chat", "nps"]
+    text: str = ""
+    nps_score: int | None = Field(default=None, ge=0, le=10)
+
+
+class Outcome(Record):
+    account_id: str
+    ts: Day
+    metric: str
+    value: float
+    unit: str = ""
+    description: str = ""
+
+
+class DepartmentSpread(Record):
+    department: str
+    first_seen: date
+    users: int
+
+
+class SharingUser(Record):
+    user_id: str
+    days: int = Field(description="distinct days in the window with ≥ 2 devices inside one 5-minute window")
+
+
+class RegionUsage(Record):
+    region: str
+    users_90d: int
+
+
+class CapacityPoint(Record):
+    day: date
+    active_users_30d: int
+
+
+class UsageFacts(Record):
+    """Aggregates of the usage events at `as_of` (events after `as_of` are ignored)."""
+
+    as_of: date
+    active_users_30d: int
+    active_users_90d: int
+    workflow_completions_90d: int
+    new_departments: tuple[DepartmentSpread, ...] = ()
+    sharing_users: tuple[SharingUser, ...] = ()
+    gate_hits_90d: dict[str, int] = Field(default_factory=dict)
+    regions_90d: tuple[RegionUsage, ...] = ()
+    capacity_history: tuple[CapacityPoint, ...] = Field(
+        default=(), description="30-day active users at weekly checkpoints, newest first"
+    )
+    last_event: date | None = None
+
+
+class MissingEvidence(Record):
+    """A data kind the snapshot could not get, and why; calculators that need it report unknown."""
+
+    kind: Source
+    reason: str
+
+
+class AccountSnapshot(Record):
+    as_of: date
+    account: Account
+    contacts: tuple[Contact, ...] = ()
+    deals: tuple[Deal, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    usage: UsageFacts | None = None
+    missing: tuple[MissingEvidence, ...] = ()
+    sources: dict[str, str] = Field(default_factory=dict, description="data kind -> connector name that supplied it")
+
+    @property
+    def account_id(self) -> str:
+        return self.account.account_id
+
+    def lacks(self, kind: Source) -> bool:
+        return any(m.kind == kind for m in self.missing)

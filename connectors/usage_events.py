@@ -1,0 +1,86 @@
+"""The workspace's usage events in DuckDB: validated once, then aggregated by the usage SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from connectors.errors import DataError, DataIssue
+from skills.usage.sql import Row, to_dollar_binds
+
+USAGE_COLUMNS = ("ts", "account_id", "user_id", "department", "region", "event", "feature", "device_id")
+REQUIRED = ("ts", "account_id", "user_id", "event")
+MAX_ISSUES = 50
+
+
+class UsageEvents:
+    """A DuckDB connection holding the typed `usage_events` table of one workspace file."""
+
+    def __init__(self, path: Path, known_accounts: set[str], memory_limit: str = "1GB") -> None:
+        self.path = path
+        self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+        literal = "'" + str(path).replace("'", "''") + "'"  # DDL cannot take bound parameters
+        reader = f"read_parquet({literal})" if path.suffix == ".parquet" else f"read_csv({literal}, all_varchar=true, header=true)"
+        self.db.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {reader}")
+        self.db.execute("CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events")
+        self._check_columns()
+        self.db.execute("CREATE TEMP TABLE known_accounts (account_id VARCHAR PRIMARY KEY)")
+        self.db.executemany("INSERT INTO known_accounts VALUES (?)", [(a,) for a in sorted(known_accounts)])
+        self._check_values()
+        typed = ", ".join(
+            "TRY_CAST(ts AS TIMESTAMP) AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
+        )
+        self.db.execute(f"CREATE TEMP TABLE usage_events AS SELECT {typed} FROM raw_events")
+        self.db.execute("DROP VIEW numbered_events")
+        self.db.execute("DROP VIEW raw_events")
+
+    def _check_columns(self) -> None:
+        present = {row[0] for row in self.db.execute("DESCRIBE raw_events").fetchall()}
+        missing = [c for c in USAGE_COLUMNS if c not in present]
+        if missing:
+            raise DataError(
+                [DataIssue(file=self.path.name, line=1, message=f"missing required column(s): {', '.join(missing)}")]
+            )
+
+    def _check_values(self) -> None:
+        """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
+        offset = 0 if self.path.suffix == ".parquet" else 1
+        checks = [
+            ("ts", "TRY_CAST(ts AS TIMESTAMP) IS NULL", "not an ISO 8601 timestamp"),
+            *((c, f"NULLIF(TRIM(CAST({c} AS VARCHAR)), '') IS NULL", "is empty") for c in REQUIRED[1:]),
+            (
+                "account_id",
+                "CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM known_accounts)",
+                "account not in accounts.csv",
+            ),
+        ]
+        bad = " OR ".join(f"({cond})" for _, cond, _ in checks)
+        total = self.db.execute(f"SELECT COUNT(*) FROM raw_events WHERE {bad}").fetchone()
+        if total and total[0]:
+            union = " UNION ALL ".join(
+                f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
+                f"FROM numbered_events WHERE {cond}"
+                for col, cond, msg in checks
+            )
+            count = self.db.execute(f"SELECT COUNT(*) FROM ({union})").fetchone()
+            rows = self.db.execute(f"SELECT * FROM ({union}) ORDER BY row_no, col LIMIT {MAX_ISSUES}").fetchall()
+            raise DataError(
+                [
+                    DataIssue(file=self.path.name, line=int(n) + offset, column=c, value=v, message=m)
+                    for n, c, v, m in rows
+                ],
+                int(count[0]) if count else len(rows),
+            )
+
+    def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
+        return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+
+    def count(self) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM usage_events").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,103 @@
+"""The application core every front end shares (CLI, MCP server, eval harness, chat).
+
+It holds a data source and the rules, and answers: snapshot, assess, rank, find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+
+from connectors.errors import DataError, DataIssue
+from connectors.snapshot import Account, AccountSnapshot
+from connectors.source import Progress, SnapshotSource
+from connectors.workspace import Workspace, demo_workspace_path
+from server.settings import Settings
+from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
+from skills.playbook.readiness_score import ReadinessTier
+from skills.proposal.benchmarks import SegmentPeers, segment_peers
+from skills.rules import Rules
+
+TIERS: tuple[ReadinessTier, ...] = ("priority", "ready", "candidate", "not_yet")
+
+
+def parse_as_of(value: str | date | None, default: date) -> date:
+    """A YYYY-MM-DD day; a clear error otherwise."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"as_of {value!r} is not a date in YYYY-MM-DD form") from exc
+
+
+def open_source(settings: Settings) -> SnapshotSource:
+    path = settings.workspace or demo_workspace_path()
+    if not path.is_dir():
+        raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
+    return Workspace(Path(path), settings.rules)
+
+
+class Desk:
+    def __init__(self, settings: Settings, source: SnapshotSource | None = None,
+                 today: Callable[[], date] = date.today) -> None:
+        self.settings = settings
+        self.source = source if source is not None else open_source(settings)
+        self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
+        self._today = today
+        self._peers: dict[date, SegmentPeers] = {}
+
+    def as_of(self, value: str | date | None = None) -> date:
+        """Explicit day, else the workspace's export day (replays stay reproducible), else today."""
+        return parse_as_of(value, self.source.default_as_of or self._today())
+
+    def find(self, query: str, limit: int = 5) -> list[Account]:
+        return self.source.find_accounts(query, limit)
+
+    def snapshot(self, account_id: str, as_of: str | date | None = None) -> AccountSnapshot:
+        return self.source.snapshot(account_id, self.as_of(as_of))
+
+    def peers(self, day: date, snapshots: list[AccountSnapshot] | None = None) -> SegmentPeers:
+        """Segment distributions for benchmarks, computed once per day per process."""
+        if day not in self._peers:
+            book = snapshots if snapshots is not None else list(self.source.snapshots(day))
+            self._peers[day] = segment_peers(peer_metrics(s, self.rules) for s in book)
+        return self._peers[day]
+
+    def assess(self, account_id: str, as_of: str | date | None = None) -> AccountAssessment:
+        snapshot = self.snapshot(account_id, as_of)
+        return assess(snapshot, self.peers(snapshot.as_of), self.rules)
+
+    def rank(
+        self,
+        as_of: str | date | None = None,
+        segment: str | None = None,
+        csm_owner: str | None = None,
+        tier: ReadinessTier | None = None,
+        limit: int | None = None,
+        progress: Progress | None = None,
+    ) -> list[AccountAssessment]:
+        """The Expansion-Ready Account List: best first (score, then proposed value, then id)."""
+        day = self.as_of(as_of)
+        book = list(self.source.snapshots(day))
+        peers = self.peers(day, book)
+        chosen = [
+            s for s in book
+            if (segment is None or s.account.segment == segment)
+            and (csm_owner is None or s.account.csm_owner.lower() == csm_owner.lower())
+        ]
+        ranked = []
+        for done, snapshot in enumerate(chosen, start=1):
+            assessment = assess(snapshot, peers, self.rules)
+            if tier is None or assessment.tier == tier:
+                ranked.append(assessment)
+            if progress:
+                progress(done, len(chosen))
+        ranked.sort(key=rank_order)
+        return ranked[:limit] if limit else ranked
+
+

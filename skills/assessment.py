@@ -1,0 +1,119 @@
+"""One account's full evidence at `as_of`: every SPEC §3 calculator applied to one snapshot.
+
+This is the JSON of `score --json`, `rank --json` and the MCP `score_account` tool.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from connectors.snapshot import AccountSnapshot, MissingEvidence
+from skills.catalog import ExpansionType
+from skills.discovery.readiness_gate import ReadinessGate, readiness_gate
+from skills.discovery.roi import ExpansionRoi, expansion_roi
+from skills.evidence import EvidenceLine, Result
+from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
+from skills.playbook.expansion_type import expansion_type
+from skills.playbook.readiness_score import ReadinessTier, Signal, readiness_score
+from skills.playbook.timing import Blocker, Trigger, blockers, triggers
+from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
+from skills.proposal.pricing import PriceQuote, price
+from skills.proposal.switching_cost import SwitchingCost, switching_cost
+from skills.renewal.pre_renewal_timeline import RenewalMilestone, pre_renewal_timeline
+from skills.rules import Rules
+from skills.usage.summary import UsageSummary, summarise_usage
+
+
+class AccountAssessment(Result):
+    account_id: str
+    name: str
+    segment: str
+    csm_owner: str
+    as_of: date
+    score: int
+    tier: ReadinessTier
+    signals: tuple[Signal, ...]
+    utilisation: float | None
+    active_users_30d: int | None
+    expansion_type: ExpansionType
+    expansion_reason: EvidenceLine
+    unevaluated_types: tuple[ExpansionType, ...]
+    currency: str
+    current_arr: float
+    proposed_expansion_value: float
+    total_proposed_arr: float
+    pricing: PriceQuote
+    gate: ReadinessGate
+    blockers: tuple[Blocker, ...]
+    triggers: tuple[Trigger, ...]
+    roi: ExpansionRoi
+    benchmarks: tuple[BenchmarkLine, ...]
+    switching_cost: SwitchingCost
+    calendar: ExpansionCalendar
+    renewal_timeline: tuple[RenewalMilestone, ...]
+    usage: UsageSummary | None
+    missing_evidence: tuple[MissingEvidence, ...]
+
+    @property
+    def latest_trigger(self) -> Trigger | None:
+        return self.triggers[0] if self.triggers else None
+
+    @property
+    def actionable(self) -> bool:
+        """Gate passed and nothing blocks the conversation now: an expansion pitch, not a brief."""
+        return self.gate.passed and not self.blockers
+
+
+def peer_metrics(snapshot: AccountSnapshot, rules: Rules) -> PeerMetrics:
+    usage = summarise_usage(snapshot, rules)
+    return PeerMetrics(
+        account_id=snapshot.account_id,
+        segment=snapshot.account.segment,
+        utilisation=usage.utilisation if usage else None,
+        active_user_ratio=usage.active_user_ratio if usage else None,
+        workflow_completions_90d=usage.workflow_completions_90d if usage else None,
+    )
+
+
+def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> AccountAssessment:
+    usage = summarise_usage(snapshot, rules)
+    score = readiness_score(snapshot, usage, rules)
+    choice = expansion_type(snapshot, usage, rules)
+    quote = price(snapshot, choice, usage, rules)
+    found_blockers = blockers(snapshot, rules)
+    a = snapshot.account
+    return AccountAssessment(
+        account_id=a.account_id,
+        name=a.name,
+        segment=a.segment,
+        csm_owner=a.csm_owner,
+        as_of=snapshot.as_of,
+        score=score.score,
+        tier=score.tier,
+        signals=score.signals,
+        utilisation=usage.utilisation if usage else None,
+        active_users_30d=usage.active_users_30d if usage else None,
+        expansion_type=choice.type,
+        expansion_reason=choice.reason,
+        unevaluated_types=choice.unevaluated,
+        currency=a.currency,
+        current_arr=a.arr,
+        proposed_expansion_value=quote.proposed_expansion_value,
+        total_proposed_arr=quote.total_proposed_arr,
+        pricing=quote,
+        gate=readiness_gate(snapshot, rules),
+        blockers=found_blockers,
+        triggers=triggers(snapshot, usage, rules),
+        roi=expansion_roi(snapshot, choice, quote, rules),
+        benchmarks=benchmarks(peer_metrics(snapshot, rules), peers, rules),
+        switching_cost=switching_cost(snapshot, usage.active_users_30d if usage else None, rules),
+        calendar=expansion_calendar(snapshot.as_of, found_blockers, rules),
+        renewal_timeline=pre_renewal_timeline(snapshot.as_of, a.renewal_date, rules),
+        usage=usage,
+        missing_evidence=snapshot.missing,
+    )
+
+
+def rank_order(assessment: AccountAssessment) -> tuple[int, float, str]:
+    """Best first: score, then proposed value, then account id (SPEC: ties by value, then id)."""
+    return (-assessment.score, -assessment.proposed_expansion_value, assessment.account_id)

@@ -1,0 +1,129 @@
+"""The product catalog: tiers, modules, services and commercial policy (SPEC §2 catalog.json)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ExpansionType = Literal[
+    "seat_growth",
+    "tier_upgrade",
+    "cross_sell",
+    "geographic_expansion",
+    "multi_year_renewal",
+    "professional_services",
+]
+EXPANSION_TYPES: tuple[ExpansionType, ...] = (
+    "seat_growth",
+    "tier_upgrade",
+    "cross_sell",
+    "geographic_expansion",
+    "multi_year_renewal",
+    "professional_services",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(_Strict):
+    id: str
+    per_seat_price: float = Field(ge=0)
+    features: tuple[str, ...] = ()
+
+
+class ExpectedOutcome(_Strict):
+    metric: str
+    value: float = Field(ge=0)
+    per: Literal["year", "month"] = "year"
+
+
+class Module(_Strict):
+    id: str
+    name: str
+    annual_price: float = Field(ge=0)
+    keywords: tuple[str, ...] = ()
+    expected_outcome: ExpectedOutcome | None = None
+
+
+class Services(_Strict):
+    multi_year_uplift: float = Field(default=0.05, ge=0, le=1)
+    professional_services_price: float = Field(default=15000, ge=0)
+
+
+class Catalog(_Strict):
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    modules: tuple[Module, ...] = ()
+    services: Services = Services()
+    seat_pack: int = Field(default=5, ge=1)
+    target_utilisation: float = Field(default=0.75, gt=0, le=1)
+    discount_authority: dict[ExpansionType, float] = Field(default_factory=dict)
+    hourly_value: float = Field(default=60, ge=0)
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    quarter_end_blackout_days: int = Field(default=14, ge=0)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Catalog:
+        for kind, ids in (("tier", [t.id for t in self.tiers]), ("module", [m.id for m in self.modules])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {kind} id(s): {', '.join(dupes)}")
+        return self
+
+    def tier(self, tier_id: str) -> Tier | None:
+        return next((t for t in self.tiers if t.id == tier_id), None)
+
+    def next_tier(self, tier_id: str) -> Tier | None:
+        """The tier above `tier_id` in catalog order; None at the top or for an unknown tier."""
+        ids = [t.id for t in self.tiers]
+        if tier_id not in ids or ids.index(tier_id) + 1 >= len(ids):
+            return None
+        return self.tiers[ids.index(tier_id) + 1]
+
+    def higher_tier_features(self, tier_id: str) -> tuple[str, ...]:
+        ids = [t.id for t in self.tiers]
+        start = ids.index(tier_id) + 1 if tier_id in ids else 0
+        return tuple(f for t in self.tiers[start:] for f in t.features)
+
+    def module(self, module_id: str) -> Module | None:
+        return next((m for m in self.modules if m.id == module_id), None)
+
+
+def normalise_term(term: str) -> str:
+    """Feature and keyword identity: case-insensitive, `_`/`-` read as spaces."""
+    return " ".join(re.split(r"[\s_\-]+", term.strip().lower()))
+
+
+def names_term(text: str, term: str) -> bool:
+    """Whole-word, case-insensitive match of a keyword or feature name inside free text."""
+    words = normalise_term(term).split(" ")
+    pattern = r"(?<![\w])" + r"[\s_\-]+".join(re.escape(w) for w in words) + r"(?![\w])"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
+DEFAULT_CATALOG = Catalog(
+    tiers=(
+        Tier(id="starter", per_seat_price=400, features=("workflows",)),
+        Tier(id="growth", per_seat_price=800, features=("automations", "api")),
+        Tier(id="enterprise", per_seat_price=1200, features=("sso", "audit log")),
+    ),
+    modules=(
+        Module(
+            id="analytics",
+            name="Advanced Reporting",
+            annual_price=9000,
+            keywords=("dashboards", "reporting"),
+            expected_outcome=ExpectedOutcome(metric="hours_saved", value=120, per="year"),
+        ),
+    ),
+    services=Services(multi_year_uplift=0.05, professional_services_price=15000),
+    seat_pack=5,
+    target_utilisation=0.75,
+    discount_authority={"seat_growth": 0.10, "tier_upgrade": 0.05, "cross_sell": 0.05},
+    hourly_value=60,
+    fiscal_year_start_month=1,
+    quarter_end_blackout_days=14,
+)

@@ -1,0 +1,59 @@
+"""Shared shapes of calculator output: evidence lines that always carry their source."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.snapshot import AccountSnapshot, Interaction, Outcome, Source
+from skills.catalog import names_term
+from skills.days import within_last
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EvidenceLine(Result):
+    text: str
+    source: Source
+
+    @property
+    def cited(self) -> str:
+        return f"{self.source.citation} {self.text}"
+
+
+def pct(value: float) -> str:
+    """Whole-percent rendering used in every evidence line, so drafts can quote it exactly."""
+    return f"{round(value * 100)}%"
+
+
+def money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
+
+
+def recent_interactions(snapshot: AccountSnapshot, days: int) -> list[Interaction]:
+    """Interactions among the last `days` days, newest first."""
+    found = [i for i in snapshot.interactions if within_last(snapshot.as_of, i.ts, days)]
+    return sorted(found, key=lambda i: (i.ts, i.interaction_id), reverse=True)
+
+
+def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
+    found = [o for o in snapshot.outcomes if within_last(snapshot.as_of, o.ts, days)]
+    return sorted(found, key=lambda o: (o.ts, o.metric), reverse=True)
+
+
+def mentions(interactions: list[Interaction], terms: tuple[str, ...]) -> list[tuple[Interaction, str]]:
+    """(interaction, term) for every interaction naming one of `terms` (whole words), newest first."""
+    return [(i, t) for i in interactions for t in terms if names_term(i.text, t)]
+
+
+def quote(text: str, limit: int = 90) -> str:
+    """A short, single-line excerpt of customer text for evidence (it is data, never instructions)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def day(d: date) -> str:
+    return d.isoformat()

@@ -1,0 +1,1 @@
+"""Seed 002, the account expansion playbook: readiness score, offer, timing, calendar."""

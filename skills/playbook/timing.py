@@ -1,0 +1,158 @@
+"""Timing (seeds 002, 000): what blocks an expansion conversation now, and what triggers it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from connectors.snapshot import AccountSnapshot, Source
+from skills.days import add_months
+from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
+from skills.playbook.readiness_score import unowned_modules
+from skills.rules import Rules
+from skills.usage.summary import UsageSummary
+
+BlockerId = Literal["open_critical_ticket", "no_recent_contact", "quarter_end"]
+TriggerId = Literal["outcome_reported", "capacity_reached", "team_growth", "initiative_mentioned", "renewal_in_90_days"]
+
+
+class Blocker(Result):
+    id: BlockerId
+    detail: str
+    source: Source
+    clears_on: date | None = None
+
+
+class Trigger(Result):
+    id: TriggerId
+    date: date | None
+    detail: str
+    source: Source
+
+
+def fiscal_quarter_end(as_of: date, fiscal_year_start_month: int) -> date:
+    months_in = (as_of.month - fiscal_year_start_month) % 12
+    quarter_start = add_months(as_of.replace(day=1), -(months_in % 3))
+    return add_months(quarter_start, 3) - timedelta(days=1)
+
+
+def blockers(snapshot: AccountSnapshot, rules: Rules) -> tuple[Blocker, ...]:
+    out: list[Blocker] = []
+    critical = sorted(
+        (
+            t
+            for t in snapshot.tickets
+            if t.status in ("open", "pending")
+            and t.priority in rules.timing.critical_priorities
+            and t.opened_at <= snapshot.as_of
+        ),
+        key=lambda t: (t.priority, t.opened_at, t.ticket_id),
+    )
+    for t in critical:
+        out.append(
+            Blocker(
+                id="open_critical_ticket",
+                source=Source.support,
+                detail=f"{t.priority} ticket {t.ticket_id} {t.status} since {day(t.opened_at)}: {quote(t.subject, 60)} — resolve first",
+            )
+        )
+    contact_days = rules.timing.no_recent_contact_days
+    if not snapshot.lacks(Source.conversations) and not recent_interactions(snapshot, contact_days):
+        out.append(
+            Blocker(
+                id="no_recent_contact",
+                source=Source.conversations,
+                detail=f"no interaction in the last {contact_days} days — re-establish the relationship first",
+            )
+        )
+    quarter_end = fiscal_quarter_end(snapshot.as_of, rules.catalog.fiscal_year_start_month)
+    days_left = (quarter_end - snapshot.as_of).days
+    if days_left < rules.catalog.quarter_end_blackout_days:
+        out.append(
+            Blocker(
+                id="quarter_end",
+                source=Source.catalog,
+                clears_on=quarter_end + timedelta(days=1),
+                detail=f"fiscal quarter ends {day(quarter_end)} ({days_left} days away) — it reads as pressure; wait",
+            )
+        )
+    return tuple(out)
+
+
+def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> tuple[Trigger, ...]:
+    """Each trigger that occurred in the trigger window, most recent first (undated last)."""
+    window = rules.timing.trigger_window_days
+    found: list[Trigger] = []
+    outcomes = recent_outcomes(snapshot, window)
+    if outcomes:
+        o = outcomes[0]
+        found.append(
+            Trigger(
+                id="outcome_reported",
+                date=o.ts,
+                source=Source.outcomes,
+                detail=o.description or f"{o.metric} {o.value:g} {o.unit}".strip(),
+            )
+        )
+    if usage is not None and usage.capacity_reached_on is not None and usage.utilisation is not None:
+        found.append(
+            Trigger(
+                id="capacity_reached",
+                date=usage.capacity_reached_on,
+                source=Source.usage,
+                detail=f"utilisation at {pct(usage.utilisation)}, at or above "
+                f"{pct(rules.timing.capacity_trigger_utilisation)} since {day(usage.capacity_reached_on)}",
+            )
+        )
+    if usage is not None and usage.new_departments:
+        d = usage.new_departments[0]
+        found.append(
+            Trigger(
+                id="team_growth",
+                date=d.first_seen,
+                source=Source.usage,
+                detail=f"{d.department} started using the product ({d.users} users)",
+            )
+        )
+    else:
+        a = snapshot.account
+        if (
+            a.employees_now is not None
+            and a.employees_at_signing is not None
+            and a.employees_now > a.employees_at_signing
+        ):
+            found.append(
+                Trigger(
+                    id="team_growth",
+                    date=None,
+                    source=Source.crm,
+                    detail=f"headcount grew from {a.employees_at_signing} to {a.employees_now}",
+                )
+            )
+    interactions = recent_interactions(snapshot, window)
+    named = [
+        (i, kw)
+        for _, keywords in unowned_modules(snapshot, rules.catalog)
+        for i, kw in mentions(interactions, keywords)
+    ]
+    if named:
+        i, keyword = max(named, key=lambda pair: (pair[0].ts, pair[0].interaction_id))
+        found.append(
+            Trigger(
+                id="initiative_mentioned",
+                date=i.ts.date(),
+                source=Source.conversations,
+                detail=f'{keyword} named in a {i.source}: "{quote(i.text)}"',
+            )
+        )
+    to_renewal = (snapshot.account.renewal_date - snapshot.as_of).days
+    if 0 <= to_renewal <= rules.timing.renewal_trigger_days:
+        found.append(
+            Trigger(
+                id="renewal_in_90_days",
+                source=Source.crm,
+                date=snapshot.account.renewal_date - timedelta(days=rules.timing.renewal_trigger_days),
+                detail=f"renewal on {day(snapshot.account.renewal_date)}, {to_renewal} days away",
+            )
+        )
+    return tuple(sorted(found, key=lambda t: (t.date is not None, t.date or date.min), reverse=True))

@@ -1,0 +1,1 @@
+"""Seed 000, the expansion proposal builder: pricing, benchmarks, switching cost."""

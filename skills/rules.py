@@ -1,0 +1,117 @@
+"""Every threshold and weight of SPEC §3, with the SPEC defaults, in one validated model.
+
+Calculators take `Rules` as an argument; `server.settings.Settings` loads it from a TOML file and
+the environment so a CS ops team can tune it without touching code.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from skills.catalog import DEFAULT_CATALOG, Catalog
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReadinessWeights(_Strict):
+    """Points per signal of the Expansion Readiness Score (seed 002)."""
+
+    capacity: int = 12
+    recent_outcome: int = 10
+    team_growth: int = 8
+    asked_unowned_features: int = 8
+    promoter: int = 7
+    renewal_window: int = 5
+    aligned_initiative: int = 5
+    one_seat_many_users: int = 5
+    company_growth: int = 4
+
+
+class TierCutoffs(_Strict):
+    """Lowest score of each readiness tier; below `candidate` is not_yet."""
+
+    priority: int = 35
+    ready: int = 20
+    candidate: int = 10
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TierCutoffs:
+        if not self.priority > self.ready > self.candidate:
+            raise ValueError("tier cutoffs must satisfy priority > ready > candidate")
+        return self
+
+
+class UsageRules(_Strict):
+    active_window_days: int = Field(default=30, ge=1)
+    signal_window_days: int = Field(default=90, ge=1, description="gate hits, regions, workflows, spread")
+    sharing_min_devices: int = Field(default=2, ge=2)
+    sharing_window_minutes: int = Field(default=5, ge=1)
+    sharing_min_days: int = Field(default=3, ge=1)
+    sharing_lookback_days: int = Field(default=30, ge=1)
+    capacity_checkpoints: int = Field(default=13, ge=1, description="weekly points of capacity history")
+
+
+class SignalRules(_Strict):
+    capacity_utilisation: float = Field(default=0.80, gt=0)
+    recent_outcome_days: int = Field(default=90, ge=1)
+    interaction_window_days: int = Field(default=90, ge=1)
+    nps_window_days: int = Field(default=60, ge=1)
+    promoter_min_nps: int = Field(default=8, ge=0, le=10)
+    renewal_window_min_days: int = 60
+    renewal_window_max_days: int = 120
+
+
+class GateRules(_Strict):
+    """Readiness gate (seed 001)."""
+
+    healthy_min: float = 70
+    recovering_min: float = 50
+    champion_engaged_days: int = Field(default=60, ge=1)
+
+
+class TimingRules(_Strict):
+    no_recent_contact_days: int = Field(default=60, ge=1)
+    critical_priorities: tuple[str, ...] = ("P1", "P2")
+    capacity_trigger_utilisation: float = Field(default=0.85, gt=0)
+    trigger_window_days: int = Field(default=90, ge=1)
+    renewal_trigger_days: int = Field(default=90, ge=1)
+
+
+class TypeRules(_Strict):
+    tier_upgrade_min_gate_hits: int = Field(default=3, ge=1)
+    multi_year_renewal_max_days: int = Field(default=180, ge=0)
+    multi_year_renewal_min_health: float = 70
+
+
+class ValueRules(_Strict):
+    roi_lookback_days: int = Field(default=365, ge=1)
+    time_units: tuple[str, ...] = ("hours", "hour", "h")
+    switching_integrations: int = 3
+    switching_active_users: int = 25
+    switching_tenure_months: int = 12
+    top_quartile_percentile: float = 75
+    above_median_percentile: float = 50
+
+
+class CalendarRules(_Strict):
+    phases: tuple[tuple[int, int], ...] = ((1, 7), (8, 21), (22, 45), (46, 75), (76, 90))
+    pre_renewal_horizon_months: int = 6
+    pre_renewal_weeks: tuple[int, ...] = (12, 8, 4, 2)
+
+
+class Rules(_Strict):
+    weights: ReadinessWeights = ReadinessWeights()
+    tiers: TierCutoffs = TierCutoffs()
+    usage: UsageRules = UsageRules()
+    signals: SignalRules = SignalRules()
+    gate: GateRules = GateRules()
+    timing: TimingRules = TimingRules()
+    types: TypeRules = TypeRules()
+    value: ValueRules = ValueRules()
+    calendar: CalendarRules = CalendarRules()
+    catalog: Catalog = DEFAULT_CATALOG
+
+    def with_catalog(self, catalog: Catalog) -> Rules:
+        return self.model_copy(update={"catalog": catalog})

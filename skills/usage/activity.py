@@ -1,0 +1,77 @@
+"""Active users (30d), utilisation, workflow completions, feature-gate hits, regions, capacity history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from connectors.snapshot import UsageFacts
+from skills.usage.sql import day_bounds
+
+ACTIVITY_SQL = """
+SELECT account_id,
+       COUNT(DISTINCT CASE WHEN ts >= :active_start THEN user_id END) AS active_users_30d,
+       COUNT(DISTINCT user_id) AS active_users_90d,
+       SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflow_completions_90d
+FROM {events}
+WHERE ts >= :signal_start AND ts < :end {account_filter}
+GROUP BY account_id
+"""
+
+GATE_HITS_SQL = """
+SELECT account_id, feature, COUNT(*) AS hits
+FROM {events}
+WHERE event = 'feature_gate_hit' AND feature IS NOT NULL AND feature <> ''
+  AND ts >= :signal_start AND ts < :end {account_filter}
+GROUP BY account_id, feature
+"""
+
+REGIONS_SQL = """
+SELECT account_id, region, COUNT(DISTINCT user_id) AS users_90d
+FROM {events}
+WHERE region IS NOT NULL AND region <> '' AND ts >= :signal_start AND ts < :end {account_filter}
+GROUP BY account_id, region
+"""
+
+
+def capacity_history_sql(checkpoints: int) -> str:
+    """30-day active users at `checkpoints` weekly points (as_of, as_of − 7, …), one scan."""
+    points = " UNION ALL ".join(
+        f"SELECT {k} AS k, :cp_start_{k} AS start_ts, :cp_end_{k} AS end_ts" for k in range(checkpoints)
+    )
+    return f"""
+WITH user_days AS (
+    SELECT DISTINCT account_id, user_id, CAST(ts AS DATE) AS d
+    FROM {{events}}
+    WHERE ts >= :history_start AND ts < :end {{account_filter}}
+), checkpoints AS ({points})
+SELECT u.account_id, c.k, COUNT(DISTINCT u.user_id) AS active_users_30d
+FROM user_days u JOIN checkpoints c ON u.d >= CAST(c.start_ts AS DATE) AND u.d < CAST(c.end_ts AS DATE)
+GROUP BY u.account_id, c.k
+"""
+
+
+def capacity_checkpoint_days(as_of: date, checkpoints: int) -> list[date]:
+    return [as_of - timedelta(days=7 * k) for k in range(checkpoints)]
+
+
+def capacity_binds(as_of: date, checkpoints: int, active_days: int) -> dict[str, datetime]:
+    binds: dict[str, datetime] = {}
+    for k, day in enumerate(capacity_checkpoint_days(as_of, checkpoints)):
+        binds[f"cp_start_{k}"], binds[f"cp_end_{k}"] = day_bounds(day, active_days)
+    binds["history_start"] = min(v for key, v in binds.items() if key.startswith("cp_start_"))
+    return binds
+
+
+def active_users(usage: UsageFacts) -> int:
+    """Distinct users with any event in the last 30 days."""
+    return usage.active_users_30d
+
+
+def utilisation(active: int, seats_licensed: int) -> float | None:
+    """Active users (30d) / seats licensed; undefined (None) for an account with no seats."""
+    return active / seats_licensed if seats_licensed > 0 else None
+
+
+def active_user_ratio(usage: UsageFacts) -> float | None:
+    """Share of the 90-day user base active in the last 30 days (a depth-of-use benchmark)."""
+    return usage.active_users_30d / usage.active_users_90d if usage.active_users_90d else None

@@ -1,0 +1,110 @@
+"""Turns the usage SQL results into one `UsageFacts` per account, for one account or a whole book."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from connectors.snapshot import CapacityPoint, DepartmentSpread, RegionUsage, SharingUser, UsageFacts
+from skills.rules import UsageRules
+from skills.usage.activity import (
+    ACTIVITY_SQL,
+    GATE_HITS_SQL,
+    REGIONS_SQL,
+    capacity_binds,
+    capacity_checkpoint_days,
+    capacity_history_sql,
+)
+from skills.usage.credential_sharing import CREDENTIAL_SHARING_SQL
+from skills.usage.organic_spread import ORGANIC_SPREAD_SQL
+from skills.usage.sql import Executor, Scope, day_bounds
+
+
+def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
+    """Window boundaries for every query, derived once from the SPEC day rule."""
+    signal_start, end = day_bounds(as_of, rules.signal_window_days)
+    active_start, _ = day_bounds(as_of, rules.active_window_days)
+    sharing_start, _ = day_bounds(as_of, rules.sharing_lookback_days)
+    window = timedelta(minutes=rules.sharing_window_minutes)
+    return {
+        "end": end,
+        "signal_start": signal_start,
+        "active_start": active_start,
+        "sharing_start": sharing_start,
+        "sharing_scan_start": sharing_start - window,
+        "sharing_window": window,
+        **capacity_binds(as_of, rules.capacity_checkpoints, rules.active_window_days),
+    }
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, UsageFacts]:
+    """Usage facts for every account in `scope` that has events in the signal window or history.
+
+    Accounts with no events at all are absent from the result: they have zero usage, which the
+    caller records as `UsageFacts` with zeros (usage known to be nil), not as missing evidence.
+    """
+    binds = usage_binds(as_of, rules)
+
+    def rows(template: str) -> Iterable[tuple[Any, ...]]:
+        sql = scope.render(template)
+        return run(sql, scope.binds(sql, binds))
+
+    facts: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
+    )
+    for account_id, active_30, active_90, workflows in rows(ACTIVITY_SQL):
+        facts[account_id].update(
+            active_users_30d=int(active_30),
+            active_users_90d=int(active_90),
+            workflow_completions_90d=int(workflows or 0),
+        )
+    spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
+    for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
+        spread[account_id].append(DepartmentSpread(department=department, first_seen=_as_date(first_ts), users=users))
+    sharing: dict[str, list[SharingUser]] = defaultdict(list)
+    for account_id, user_id, days in rows(CREDENTIAL_SHARING_SQL):
+        sharing[account_id].append(SharingUser(user_id=user_id, days=days))
+    gates: dict[str, dict[str, int]] = defaultdict(dict)
+    for account_id, feature, hits in rows(GATE_HITS_SQL):
+        gates[account_id][feature] = int(hits)
+    regions: dict[str, list[RegionUsage]] = defaultdict(list)
+    for account_id, region, users in rows(REGIONS_SQL):
+        regions[account_id].append(RegionUsage(region=region, users_90d=users))
+    days = capacity_checkpoint_days(as_of, rules.capacity_checkpoints)
+    history: dict[str, dict[int, int]] = defaultdict(dict)
+    for account_id, k, active in rows(capacity_history_sql(rules.capacity_checkpoints)):
+        history[account_id][int(k)] = int(active)
+
+    out: dict[str, UsageFacts] = {}
+    for account_id in set(facts) | set(spread) | set(history):
+        out[account_id] = UsageFacts(
+            **facts[account_id],
+            new_departments=tuple(sorted(spread[account_id], key=lambda d: d.department)),
+            sharing_users=tuple(sorted(sharing[account_id], key=lambda u: u.user_id)),
+            gate_hits_90d=dict(sorted(gates[account_id].items())),
+            regions_90d=tuple(sorted(regions[account_id], key=lambda r: r.region)),
+            capacity_history=tuple(
+                CapacityPoint(day=day, active_users_30d=history[account_id].get(k, 0)) for k, day in enumerate(days)
+            ),
+        )
+    return out
+
+
+def no_usage(as_of: date, rules: UsageRules) -> UsageFacts:
+    """Facts for an account whose usage source answered with no events: zeros, not unknown."""
+    return UsageFacts(
+        as_of=as_of,
+        active_users_30d=0,
+        active_users_90d=0,
+        workflow_completions_90d=0,
+        capacity_history=tuple(
+            CapacityPoint(day=d, active_users_30d=0)
+            for d in capacity_checkpoint_days(as_of, rules.capacity_checkpoints)
+        ),
+    )

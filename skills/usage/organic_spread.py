@@ -1,0 +1,21 @@
+"""Organic spread: departments whose first event for the account falls in the last 90 days."""
+
+from __future__ import annotations
+
+from connectors.snapshot import DepartmentSpread, UsageFacts
+from skills.days import within_last
+from skills.rules import UsageRules
+
+ORGANIC_SPREAD_SQL = """
+SELECT account_id, department, MIN(ts) AS first_ts, COUNT(DISTINCT user_id) AS users
+FROM {events}
+WHERE ts < :end AND department IS NOT NULL AND department <> '' {account_filter}
+GROUP BY account_id, department
+HAVING MIN(ts) >= :signal_start
+"""
+
+
+def organic_spread(usage: UsageFacts, rules: UsageRules) -> tuple[DepartmentSpread, ...]:
+    """New departments with their distinct users, newest first."""
+    spread = [d for d in usage.new_departments if within_last(usage.as_of, d.first_seen, rules.signal_window_days)]
+    return tuple(sorted(spread, key=lambda d: (d.first_seen, d.department), reverse=True))
