@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -189,5 +190,9 @@ class AccountSnapshot(Record):
     def account_id(self) -> str:
         return self.account.account_id
 
+    @cached_property
+    def _missing_kinds(self) -> frozenset[Source]:
+        return frozenset(m.kind for m in self.missing)
+
     def lacks(self, kind: Source) -> bool:
-        return any(m.kind == kind for m in self.missing)
+        return kind in self._missing_kinds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import types
+from functools import lru_cache
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,14 +27,19 @@ def required_columns(model: type[BaseModel]) -> list[str]:
     return [name for name, field in model.model_fields.items() if field.is_required()]
 
 
+@lru_cache(maxsize=None)
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items() if _is_tuple(field.annotation))
+
+
 def _coerce(model: type[BaseModel], row: dict[str, str | None]) -> dict[str, Any]:
     """Blank cells mean "not given" (defaults apply); `;` separates list cells."""
+    lists = _list_fields(model)
     out: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    for name in model.model_fields:
         raw = (row.get(name) or "").strip()
-        if raw == "":
-            continue
-        out[name] = tuple(p.strip() for p in raw.split(";") if p.strip()) if _is_tuple(field.annotation) else raw
+        if raw:
+            out[name] = tuple(p.strip() for p in raw.split(";") if p.strip()) if name in lists else raw
     return out
 
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-
 from connectors.errors import DataError, DataIssue
 from connectors.snapshot import Account, AccountSnapshot
 from connectors.source import Progress, SnapshotSource
@@ -43,8 +42,9 @@ def open_source(settings: Settings) -> SnapshotSource:
 
 
 class Desk:
-    def __init__(self, settings: Settings, source: SnapshotSource | None = None,
-                 today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self, settings: Settings, source: SnapshotSource | None = None, today: Callable[[], date] = date.today
+    ) -> None:
         self.settings = settings
         self.source = source if source is not None else open_source(settings)
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
@@ -86,7 +86,8 @@ class Desk:
         book = list(self.source.snapshots(day))
         peers = self.peers(day, book)
         chosen = [
-            s for s in book
+            s
+            for s in book
             if (segment is None or s.account.segment == segment)
             and (csm_owner is None or s.account.csm_owner.lower() == csm_owner.lower())
         ]
@@ -99,5 +100,3 @@ class Desk:
                 progress(done, len(chosen))
         ranked.sort(key=rank_order)
         return ranked[:limit] if limit else ranked
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -97,11 +98,15 @@ def normalise_term(term: str) -> str:
     return " ".join(re.split(r"[\s_\-]+", term.strip().lower()))
 
 
+@lru_cache(maxsize=1024)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    words = normalise_term(term).split(" ")
+    return re.compile(r"(?<![\w])" + r"[\s_\-]+".join(re.escape(w) for w in words) + r"(?![\w])", re.IGNORECASE)
+
+
 def names_term(text: str, term: str) -> bool:
     """Whole-word, case-insensitive match of a keyword or feature name inside free text."""
-    words = normalise_term(term).split(" ")
-    pattern = r"(?<![\w])" + r"[\s_\-]+".join(re.escape(w) for w in words) + r"(?![\w])"
-    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+    return _term_pattern(term).search(text) is not None
 
 
 DEFAULT_CATALOG = Catalog(

@@ -3,6 +3,7 @@ age (as_of − d, in days) of 0 … N−1. An event 30 days old is not among the
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, timedelta
 
 
@@ -25,12 +26,7 @@ def add_months(day: date, months: int) -> date:
     """Same day-of-month `months` later, clamped to the month's end (Jan 31 + 1 → Feb 28/29)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(f"cannot add {months} months to {day}")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def whole_months_between(start: date, end: date) -> int:

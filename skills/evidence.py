@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.snapshot import AccountSnapshot, Interaction, Outcome, Source
 from skills.catalog import names_term
-from skills.days import within_last
+from skills.days import window_start
 
 
 class Result(BaseModel):
@@ -34,13 +34,15 @@ def money(value: float, currency: str) -> str:
 
 
 def recent_interactions(snapshot: AccountSnapshot, days: int) -> list[Interaction]:
-    """Interactions among the last `days` days, newest first."""
-    found = [i for i in snapshot.interactions if within_last(snapshot.as_of, i.ts, days)]
+    """Interactions among the last `days` days (SPEC day rule), newest first."""
+    start, end = window_start(snapshot.as_of, days), snapshot.as_of
+    found = [i for i in snapshot.interactions if start <= i.ts.date() <= end]
     return sorted(found, key=lambda i: (i.ts, i.interaction_id), reverse=True)
 
 
 def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
-    found = [o for o in snapshot.outcomes if within_last(snapshot.as_of, o.ts, days)]
+    start, end = window_start(snapshot.as_of, days), snapshot.as_of
+    found = [o for o in snapshot.outcomes if start <= o.ts <= end]
     return sorted(found, key=lambda o: (o.ts, o.metric), reverse=True)
 
 

@@ -98,8 +98,10 @@ def test_aligned_initiative_whole_words_case_insensitive() -> None:
     assert not signal(owned, "aligned_initiative").met
 
 
-@pytest.mark.parametrize(("score", "tier"), [(9, "not_yet"), (10, "candidate"), (19, "candidate"), (20, "ready"),
-                                              (34, "ready"), (35, "priority")])
+@pytest.mark.parametrize(
+    ("score", "tier"),
+    [(9, "not_yet"), (10, "candidate"), (19, "candidate"), (20, "ready"), (34, "ready"), (35, "priority")],
+)
 def test_tier_cutoffs(score: int, tier: str) -> None:
     assert readiness_tier(score, RULES) == tier
 
@@ -126,8 +128,11 @@ def test_missing_usage_is_unknown_not_guessed() -> None:
 
 # --- readiness gate ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("health", "trend", "passed"), [(70, "flat", True), (69, "up", True), (69, "flat", False),
-                                                          (50, "up", True), (49, "up", False)])
+
+@pytest.mark.parametrize(
+    ("health", "trend", "passed"),
+    [(70, "flat", True), (69, "up", True), (69, "flat", False), (50, "up", True), (49, "up", False)],
+)
 def test_gate_health(health: float, trend: str, passed: bool) -> None:
     gate = readiness_gate(snapshot(account(health_score=health, health_trend=trend)), RULES)
     assert gate.passed is passed
@@ -147,6 +152,7 @@ def test_gate_failures_name_their_reasons() -> None:
 
 # --- timing ------------------------------------------------------------------------------------
 
+
 def test_open_p1_p2_block_but_p3_and_solved_do_not() -> None:
     ids = lambda snap: [b.id for b in blockers(snap, RULES)]  # noqa: E731
     assert ids(snapshot(tickets=(ticket("P2", "pending"),))) == ["open_critical_ticket"]
@@ -160,8 +166,10 @@ def test_no_recent_contact_after_60_days(age: int, blocked: bool) -> None:
     assert ("no_recent_contact" in found) is blocked
 
 
-@pytest.mark.parametrize(("as_of", "blocked"), [(date(2026, 12, 17), False), (date(2026, 12, 18), True),
-                                                (date(2026, 12, 31), True), (date(2027, 1, 1), False)])
+@pytest.mark.parametrize(
+    ("as_of", "blocked"),
+    [(date(2026, 12, 17), False), (date(2026, 12, 18), True), (date(2026, 12, 31), True), (date(2027, 1, 1), False)],
+)
 def test_quarter_end_blackout_fewer_than_14_days(as_of: date, blocked: bool) -> None:
     snap = snapshot().model_copy(update={"as_of": as_of})
     assert ("quarter_end" in [b.id for b in blockers(snap, RULES)]) is blocked
@@ -193,6 +201,7 @@ def test_capacity_trigger_dates_the_current_run() -> None:
 
 
 # --- expansion type and pricing ------------------------------------------------------------------
+
 
 def choose(snap):  # type: ignore[no-untyped-def]
     return expansion_type(snap, summarise_usage(snap, RULES), RULES)
@@ -249,6 +258,7 @@ def test_other_prices() -> None:
 
 # --- ROI, benchmarks, switching cost, calendar, renewal timeline --------------------------------
 
+
 def test_roi_scales_value_per_seat() -> None:
     snap = snapshot(use=usage(45, sharing_users=(SharingUser(user_id="a", days=3),)), outcomes=(outcome(30, 500),))
     u = summarise_usage(snap, RULES)
@@ -269,8 +279,12 @@ def test_roi_ignores_outcomes_older_than_12_months_and_unknown_for_tier_upgrade(
 
 
 def test_benchmark_percentiles_and_labels() -> None:
-    peers = segment_peers(PeerMetrics(account_id=str(i), segment="smb", utilisation=i / 10, active_user_ratio=None,
-                                      workflow_completions_90d=i) for i in range(1, 9))
+    peers = segment_peers(
+        PeerMetrics(
+            account_id=str(i), segment="smb", utilisation=i / 10, active_user_ratio=None, workflow_completions_90d=i
+        )
+        for i in range(1, 9)
+    )
     assert percentile_rank(0.5, (0.1, 0.5, 0.9)) == 50.0
     me = PeerMetrics(account_id="x", segment="smb", utilisation=0.8, active_user_ratio=None, workflow_completions_90d=2)
     lines = {b.metric: b for b in benchmarks(me, peers, RULES)}
@@ -278,8 +292,10 @@ def test_benchmark_percentiles_and_labels() -> None:
     assert "active_user_ratio" not in lines
 
 
-@pytest.mark.parametrize(("integrations", "active", "start_days", "level"), [
-    (3, 25, 400, "High"), (3, 24, 100, "Medium"), (2, 24, 100, "Low"), (2, 25, 400, "High")])
+@pytest.mark.parametrize(
+    ("integrations", "active", "start_days", "level"),
+    [(3, 25, 400, "High"), (3, 24, 100, "Medium"), (2, 24, 100, "Low"), (2, 25, 400, "High")],
+)
 def test_switching_cost(integrations: int, active: int, start_days: int, level: str) -> None:
     snap = snapshot(account(integrations_count=integrations, contract_start=ago(start_days)))
     assert switching_cost(snap, active, RULES).level == level

@@ -18,8 +18,10 @@ RULES = Rules()
 
 
 def load(tmp_path: Path, events: list[dict], **kwargs) -> Workspace:  # type: ignore[type-arg, no-untyped-def]
-    return Workspace(write_workspace(tmp_path / "ws", [account(), account(account_id="ACC-2", name="Beta Corp")],
-                                     events, **kwargs), RULES)
+    return Workspace(
+        write_workspace(tmp_path / "ws", [account(), account(account_id="ACC-2", name="Beta Corp")], events, **kwargs),
+        RULES,
+    )
 
 
 def usage_of(ws: Workspace, account_id: str = "ACC-1"):  # type: ignore[no-untyped-def]
@@ -40,10 +42,17 @@ def sharing_day(days: int, user: str, gap_minutes: int) -> list[dict]:  # type: 
 
 def test_credential_sharing_needs_three_days_within_five_minutes(tmp_path: Path) -> None:
     events = [
-        *sharing_day(1, "three_days", 4), *sharing_day(2, "three_days", 5), *sharing_day(29, "three_days", 1),
-        *sharing_day(1, "two_days", 2), *sharing_day(2, "two_days", 2),
-        *sharing_day(1, "too_slow", 6), *sharing_day(2, "too_slow", 6), *sharing_day(3, "too_slow", 6),
-        *sharing_day(1, "old", 1), *sharing_day(2, "old", 1), *sharing_day(30, "old", 1),
+        *sharing_day(1, "three_days", 4),
+        *sharing_day(2, "three_days", 5),
+        *sharing_day(29, "three_days", 1),
+        *sharing_day(1, "two_days", 2),
+        *sharing_day(2, "two_days", 2),
+        *sharing_day(1, "too_slow", 6),
+        *sharing_day(2, "too_slow", 6),
+        *sharing_day(3, "too_slow", 6),
+        *sharing_day(1, "old", 1),
+        *sharing_day(2, "old", 1),
+        *sharing_day(30, "old", 1),
     ]
     ws = load(tmp_path, events)
     snap = ws.snapshot("ACC-1", AS_OF)
@@ -56,15 +65,19 @@ def test_credential_sharing_needs_three_days_within_five_minutes(tmp_path: Path)
 
 
 def test_same_device_is_not_sharing(tmp_path: Path) -> None:
-    events = [e for d in (1, 2, 3) for e in (event(d, "solo", device="laptop"), event(d, "solo", minute=1, device="laptop"))]
+    events = [
+        e for d in (1, 2, 3) for e in (event(d, "solo", device="laptop"), event(d, "solo", minute=1, device="laptop"))
+    ]
     assert usage_of(load(tmp_path, events)).sharing_users == ()
 
 
 def test_organic_spread_first_event_in_last_90_days(tmp_path: Path) -> None:
     events = [
         event(200, "ops1"),
-        event(89, "mk1", department="Marketing"), event(3, "mk2", department="Marketing"),
-        event(90, "fin1", department="Finance"), event(2, "fin2", department="Finance"),
+        event(89, "mk1", department="Marketing"),
+        event(3, "mk2", department="Marketing"),
+        event(90, "fin1", department="Finance"),
+        event(2, "fin2", department="Finance"),
     ]
     spread = usage_of(load(tmp_path, events)).new_departments
     assert [(d.department, d.users, d.first_seen) for d in spread] == [("Marketing", 2, ago(89))]
@@ -72,9 +85,12 @@ def test_organic_spread_first_event_in_last_90_days(tmp_path: Path) -> None:
 
 def test_gate_hits_regions_workflows_and_capacity_history(tmp_path: Path) -> None:
     events = [
-        event(1, "a", name="feature_gate_hit", feature="sso"), event(89, "a", name="feature_gate_hit", feature="sso"),
-        event(90, "a", name="feature_gate_hit", feature="sso"), event(5, "b", name="workflow_completed"),
-        event(6, "c", region="EMEA"), event(40, "d"),
+        event(1, "a", name="feature_gate_hit", feature="sso"),
+        event(89, "a", name="feature_gate_hit", feature="sso"),
+        event(90, "a", name="feature_gate_hit", feature="sso"),
+        event(5, "b", name="workflow_completed"),
+        event(6, "c", region="EMEA"),
+        event(40, "d"),
     ]
     u = usage_of(load(tmp_path, events))
     assert u.gate_hits_90d == {"sso": 2}
@@ -85,7 +101,11 @@ def test_gate_hits_regions_workflows_and_capacity_history(tmp_path: Path) -> Non
 
 
 def test_book_aggregation_equals_single_account(tmp_path: Path) -> None:
-    events = [*sharing_day(1, "x", 2), event(3, "y", account_id="ACC-2"), event(4, "z", account_id="ACC-2", department="Sales")]
+    events = [
+        *sharing_day(1, "x", 2),
+        event(3, "y", account_id="ACC-2"),
+        event(4, "z", account_id="ACC-2", department="Sales"),
+    ]
     ws = load(tmp_path, events)
     book = {s.account_id: s.usage for s in ws.snapshots(AS_OF)}
     assert book["ACC-1"] == usage_of(ws, "ACC-1") and book["ACC-2"] == usage_of(ws, "ACC-2")
@@ -101,7 +121,12 @@ def test_missing_files_become_missing_evidence(tmp_path: Path) -> None:
     ws = load(tmp_path, [event(1, "a")], records={"contacts.csv": [champion()]})
     snap = ws.snapshot("ACC-1", AS_OF)
     assert snap.lacks(Source.support) and snap.lacks(Source.conversations) and snap.contacts
-    assert {m.reason.split()[0] for m in snap.missing} == {"deals.csv", "tickets.csv", "interactions.csv", "outcomes.csv"}
+    assert {m.reason.split()[0] for m in snap.missing} == {
+        "deals.csv",
+        "tickets.csv",
+        "interactions.csv",
+        "outcomes.csv",
+    }
 
 
 def test_records_are_grouped_per_account(tmp_path: Path) -> None:
@@ -110,6 +135,7 @@ def test_records_are_grouped_per_account(tmp_path: Path) -> None:
 
 
 # --- bad input ---------------------------------------------------------------------------------
+
 
 def test_bad_usage_timestamp_names_file_line_column(tmp_path: Path) -> None:
     events = [event(1, "a"), {**event(2, "b"), "ts": "yesterday"}, {**event(3, "c"), "account_id": "ACC-404"}]
@@ -170,8 +196,10 @@ def test_parquet_usage_is_accepted(tmp_path: Path) -> None:
 
     ws_dir = write_workspace(tmp_path / "ws", [account()], [*sharing_day(1, "p", 1), event(2, "q")])
     csv_path = ws_dir / "usage_events.csv"
-    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}', timestampformat='%Y-%m-%dT%H:%M:%S')) "
-               f"TO '{ws_dir / 'usage_events.parquet'}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', timestampformat='%Y-%m-%dT%H:%M:%S')) "
+        f"TO '{ws_dir / 'usage_events.parquet'}' (FORMAT parquet)"
+    )
     csv_usage = usage_of(Workspace(ws_dir, RULES))
     csv_path.unlink()
     assert usage_of(Workspace(ws_dir, RULES)) == csv_usage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
@@ -47,8 +48,8 @@ def segment_peers(peers: Iterable[PeerMetrics]) -> SegmentPeers:
 
 def percentile_rank(value: float, sorted_values: tuple[float, ...]) -> float:
     """Mid-rank percentile: share of peers below, plus half of those equal."""
-    below = sum(1 for v in sorted_values if v < value)
-    equal = sum(1 for v in sorted_values if v == value)
+    below = bisect_left(sorted_values, value)
+    equal = bisect_right(sorted_values, value) - below
     return round(100 * (below + 0.5 * equal) / len(sorted_values), 1)
 
 

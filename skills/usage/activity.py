@@ -34,19 +34,24 @@ GROUP BY account_id, region
 
 
 def capacity_history_sql(checkpoints: int) -> str:
-    """30-day active users at `checkpoints` weekly points (as_of, as_of − 7, …), one scan."""
-    points = " UNION ALL ".join(
-        f"SELECT {k} AS k, :cp_start_{k} AS start_ts, :cp_end_{k} AS end_ts" for k in range(checkpoints)
+    """30-day active users at `checkpoints` weekly points (as_of, as_of − 7, …) in one scan.
+
+    One row per account: column k counts users with an event in checkpoint k's 30-day window.
+    Plain CASE/MAX/SUM keeps it portable and avoids a range join over millions of user-days.
+    """
+    flags = ",\n".join(
+        f"MAX(CASE WHEN ts >= :cp_start_{k} AND ts < :cp_end_{k} THEN 1 ELSE 0 END) AS active_{k}"
+        for k in range(checkpoints)
     )
+    sums = ", ".join(f"SUM(active_{k})" for k in range(checkpoints))
     return f"""
-WITH user_days AS (
-    SELECT DISTINCT account_id, user_id, CAST(ts AS DATE) AS d
+WITH per_user AS (
+    SELECT account_id, user_id, {flags}
     FROM {{events}}
     WHERE ts >= :history_start AND ts < :end {{account_filter}}
-), checkpoints AS ({points})
-SELECT u.account_id, c.k, COUNT(DISTINCT u.user_id) AS active_users_30d
-FROM user_days u JOIN checkpoints c ON u.d >= CAST(c.start_ts AS DATE) AND u.d < CAST(c.end_ts AS DATE)
-GROUP BY u.account_id, c.k
+    GROUP BY account_id, user_id
+)
+SELECT account_id, {sums} FROM per_user GROUP BY account_id
 """
 
 
