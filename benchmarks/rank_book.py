@@ -149,7 +149,7 @@ def naive(directory: Path) -> dict[str, Any]:
         )
     }
     events: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    cursor = duckdb.sql(
+    cursor = duckdb.connect().execute(
         f"SELECT ts, account_id, user_id, department, region, event, feature, device_id "
         f"FROM read_parquet('{directory / 'usage_events.parquet'}')"
     )

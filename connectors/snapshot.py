@@ -164,7 +164,6 @@ class UsageFacts(Record):
     capacity_history: tuple[CapacityPoint, ...] = Field(
         default=(), description="30-day active users at weekly checkpoints, newest first"
     )
-    last_event: date | None = None
 
 
 class MissingEvidence(Record):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import types
-from functools import lru_cache
 import typing
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ def required_columns(model: type[BaseModel]) -> list[str]:
     return [name for name, field in model.model_fields.items() if field.is_required()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, field in model.model_fields.items() if _is_tuple(field.annotation))
 

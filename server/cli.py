@@ -165,3 +165,33 @@ def demo(out_dir: Path, accounts: int, seed: int, as_of: str | None, parquet: bo
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     err.print(f"wrote {summary.accounts} accounts and {summary.usage_events} usage events to {out_dir}")
+
+
+@main.group()
+def sources() -> None:
+    """Data sources: which source serves each kind of evidence."""
+
+
+@sources.command("check")
+@click.option("--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def sources_check(workspace: Path | None, config: Path | None, as_json: bool) -> None:
+    """Try each configured source with one cheap call and say what works; exit 1 if any fails."""
+    from connectors.composite import check_sources
+    from server.desk import open_workspace, uses_workspace
+
+    with user_errors():
+        settings = load_settings(config)
+        if workspace is not None:
+            settings = settings.model_copy(update={"workspace": workspace})
+        ws = open_workspace(settings) if uses_workspace(settings) else None
+        results = check_sources(settings.connectors, settings.rules, ws)
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
+            out.print(f"{mark} {r.source:<11} ({', '.join(r.kinds)}): {r.detail}", highlight=False)
+    if not all(r.ok for r in results):
+        sys.exit(1)

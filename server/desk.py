@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from connectors.composite import CompositeSource
 from connectors.errors import DataError, DataIssue
 from connectors.snapshot import Account, AccountSnapshot
 from connectors.source import Progress, SnapshotSource
@@ -34,11 +35,23 @@ def parse_as_of(value: str | date | None, default: date) -> date:
         raise ValueError(f"as_of {value!r} is not a date in YYYY-MM-DD form") from exc
 
 
-def open_source(settings: Settings) -> SnapshotSource:
+def open_workspace(settings: Settings) -> Workspace:
     path = settings.workspace or demo_workspace_path()
     if not path.is_dir():
         raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
     return Workspace(Path(path), settings.rules)
+
+
+def uses_workspace(settings: Settings) -> bool:
+    return "workspace" in settings.connectors.sources.by_source()
+
+
+def open_source(settings: Settings) -> SnapshotSource:
+    """The workspace alone, or a composite of the configured CRM, support, usage and workspace sources."""
+    workspace = open_workspace(settings) if uses_workspace(settings) else None
+    if workspace is not None and set(settings.connectors.sources.by_source()) == {"workspace"}:
+        return workspace
+    return CompositeSource(settings.connectors, settings.rules, workspace)
 
 
 class Desk:

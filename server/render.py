@@ -62,6 +62,8 @@ def print_assessment(console: Console, a: AccountAssessment) -> None:
         signals.add_row(f"{mark} {s.id}", f"{s.points}/{s.weight}", f"{s.source.citation} {s.evidence}")
     console.print(signals)
     console.print(f"Offer: [bold]{a.expansion_type}[/bold] — {a.expansion_reason.cited}")
+    if a.unevaluated_types:
+        console.print(f"[yellow]Not evaluated (usage missing):[/yellow] {', '.join(a.unevaluated_types)}")
     console.print(
         f"Proposed: {money(a.proposed_expansion_value, a.currency)} ({a.pricing.basis}); "
         f"ARR {money(a.current_arr, a.currency)} → {money(a.total_proposed_arr, a.currency)}"

@@ -1,4 +1,4 @@
-"""The one validated settings model: rules (thresholds, weights, catalog), drafter, storage, server.
+"""The one validated settings model: rules (thresholds, weights, catalog), connectors, drafter, storage, server.
 
 Read from a TOML file (`--config`, `$EXPANSION_DESK_CONFIG`, or ./expansion-desk.toml) and from
 `EXPANSION_DESK_*` environment variables (nested with `__`, e.g.
@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.config import ConnectorsConfig
 from skills.rules import Rules
 
 CONFIG_ENV = "EXPANSION_DESK_CONFIG"
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
 
     workspace: Path | None = Field(default=None, description="workspace folder; unset = the bundled demo")
     rules: Rules = Rules()
+    connectors: ConnectorsConfig = ConnectorsConfig()
     drafter: DrafterSettings = DrafterSettings()
     serve: ServeSettings = ServeSettings()
     store_path: Path = Field(default_factory=default_store_path)

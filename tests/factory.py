@@ -121,7 +121,7 @@ def ticket(priority: str = "P2", status: str = "open", days: int = 5) -> Ticket:
     )
 
 
-def snapshot(acct: Account | None = None, use: UsageFacts | None | str = "default", **records: Any) -> AccountSnapshot:
+def snapshot(acct: Account | None = None, use: UsageFacts | str | None = "default", **records: Any) -> AccountSnapshot:
     """A healthy, quiet account by default; pass records/usage to add the signals a test needs."""
     defaults: dict[str, Any] = {
         "contacts": (champion(),),

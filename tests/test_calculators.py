@@ -311,7 +311,7 @@ def test_calendar_starts_after_quarter_end_blackout() -> None:
     found = blockers(snap, RULES)
     cal = expansion_calendar(snap.as_of, found, RULES)
     assert cal.first_allowed_day == date(2027, 1, 1)
-    assert [(p.start, p.end) for p in cal.phases][0] == (date(2027, 1, 1), date(2027, 1, 7))
+    assert (cal.phases[0].start, cal.phases[0].end) == (date(2027, 1, 1), date(2027, 1, 7))
     assert cal.phases[-1].end == date(2027, 1, 1) + timedelta(days=89)
 
 
@@ -333,3 +333,13 @@ def test_assessment_carries_evidence_for_every_signal() -> None:
     a = assess(snapshot(use=usage(45)), segment_peers([]), RULES)
     assert len(a.signals) == 9 and all(s.evidence and s.source for s in a.signals)
     assert a.total_proposed_arr == a.current_arr + a.proposed_expansion_value
+
+
+def test_missing_support_or_conversations_blocks_as_unknown() -> None:
+    missing = (
+        MissingEvidence(kind=Source.support, reason="zendesk: 401"),
+        MissingEvidence(kind=Source.conversations, reason="gong down"),
+    )
+    found = blockers(snapshot(missing=missing, interactions=()), RULES)
+    assert [(b.id, b.unknown) for b in found] == [("open_critical_ticket", True), ("no_recent_contact", True)]
+    assert "zendesk: 401" in found[0].detail

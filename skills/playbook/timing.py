@@ -17,10 +17,23 @@ TriggerId = Literal["outcome_reported", "capacity_reached", "team_growth", "init
 
 
 class Blocker(Result):
+    """`unknown` marks a check that could not run for lack of data: treated as blocking until verified."""
+
     id: BlockerId
     detail: str
     source: Source
     clears_on: date | None = None
+    unknown: bool = False
+
+
+def _unverified(blocker_id: BlockerId, source: Source, snapshot: AccountSnapshot, what: str) -> Blocker:
+    reason = next((m.reason for m in snapshot.missing if m.kind == source), "source missing")
+    return Blocker(
+        id=blocker_id,
+        source=source,
+        unknown=True,
+        detail=f"unknown: {reason} — {what} before any expansion conversation",
+    )
 
 
 class Trigger(Result):
@@ -38,6 +51,8 @@ def fiscal_quarter_end(as_of: date, fiscal_year_start_month: int) -> date:
 
 def blockers(snapshot: AccountSnapshot, rules: Rules) -> tuple[Blocker, ...]:
     out: list[Blocker] = []
+    if snapshot.lacks(Source.support):
+        out.append(_unverified("open_critical_ticket", Source.support, snapshot, "check for open P1/P2 tickets"))
     critical = sorted(
         (
             t
@@ -57,7 +72,9 @@ def blockers(snapshot: AccountSnapshot, rules: Rules) -> tuple[Blocker, ...]:
             )
         )
     contact_days = rules.timing.no_recent_contact_days
-    if not snapshot.lacks(Source.conversations) and not recent_interactions(snapshot, contact_days):
+    if snapshot.lacks(Source.conversations):
+        out.append(_unverified("no_recent_contact", Source.conversations, snapshot, "confirm recent contact"))
+    elif not recent_interactions(snapshot, contact_days):
         out.append(
             Blocker(
                 id="no_recent_contact",
