@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,14 +16,7 @@ ExpansionType = Literal[
     "multi_year_renewal",
     "professional_services",
 ]
-EXPANSION_TYPES: tuple[ExpansionType, ...] = (
-    "seat_growth",
-    "tier_upgrade",
-    "cross_sell",
-    "geographic_expansion",
-    "multi_year_renewal",
-    "professional_services",
-)
+EXPANSION_TYPES: tuple[ExpansionType, ...] = get_args(ExpansionType)
 
 
 class _Strict(BaseModel):

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
+from skills.catalog import EXPANSION_TYPES
 
 SCORE_KEYS = {
     "account_id",
@@ -44,14 +45,7 @@ def test_rank_json_is_best_first_with_the_score_shape(ranked: list[dict]) -> Non
     keys = [(-a["score"], -a["proposed_expansion_value"], a["account_id"]) for a in ranked]
     assert keys == sorted(keys)
     assert {a["tier"] for a in ranked} == {"priority", "ready", "candidate", "not_yet"}
-    assert {a["expansion_type"] for a in ranked} == {
-        "seat_growth",
-        "tier_upgrade",
-        "cross_sell",
-        "geographic_expansion",
-        "multi_year_renewal",
-        "professional_services",
-    }
+    assert {a["expansion_type"] for a in ranked} == set(EXPANSION_TYPES)
     for a in ranked:
         assert a["total_proposed_arr"] == pytest.approx(a["current_arr"] + a["proposed_expansion_value"])
         assert {s["id"] for s in a["signals"]} >= {"capacity", "promoter", "company_growth"}

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from connectors.demo import generate_workspace
+from skills.catalog import EXPANSION_TYPES
 
 AS_OF = date(2026, 11, 23)
 BUNDLED = Path(__file__).resolve().parent.parent / "connectors" / "demo_workspace"
@@ -87,14 +88,7 @@ def test_catalog_has_tiers_modules_and_every_discount(ws: Path) -> None:
     ]
     assert 3 <= len(catalog["modules"]) <= 4
     assert all(m["keywords"] and m["expected_outcome"]["metric"] for m in catalog["modules"])
-    assert set(catalog["discount_authority"]) == {
-        "seat_growth",
-        "tier_upgrade",
-        "cross_sell",
-        "geographic_expansion",
-        "multi_year_renewal",
-        "professional_services",
-    }
+    assert set(catalog["discount_authority"]) == set(EXPANSION_TYPES)
     assert json.loads((ws / "manifest.json").read_text(encoding="utf-8"))["as_of"] == AS_OF.isoformat()
 
 
