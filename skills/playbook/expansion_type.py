@@ -111,3 +111,56 @@ def expansion_type(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
             source=Source.usage,
         ),
     )
+
+
+def forced_offer(
+    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules, chosen: ExpansionType
+) -> ExpansionChoice:
+    """The offer for a type the CSM picked instead of the rule's choice; ValueError when it cannot apply here.
+
+    The CSM owns framing (seed 000), so the desk prices the type they chose, but never invents a
+    tier above the top one, a module the account already owns, or a region nobody works from.
+    """
+    account, catalog = snapshot.account, rules.catalog
+
+    def because(text: str, source: Source) -> EvidenceLine:
+        return EvidenceLine(text=f"chosen by the CSM: {text}", source=source)
+
+    if chosen in ("seat_growth", "tier_upgrade", "geographic_expansion") and usage is None:
+        raise ValueError(f"{chosen} needs usage data, which is missing for {account.account_id}")
+    if chosen == "seat_growth" and usage is not None:
+        reason = (
+            _seat_growth(usage, rules) or f"{usage.active_users_30d} active users on {account.seats_licensed} seats"
+        )
+        return ExpansionChoice(type=chosen, reason=because(reason, Source.usage))
+    if chosen == "tier_upgrade":
+        nxt = catalog.next_tier(account.plan_tier)
+        if nxt is None:
+            raise ValueError(
+                f"{account.account_id} is on the {account.plan_tier} tier: there is no higher tier in the catalog"
+            )
+        return ExpansionChoice(
+            type=chosen, next_tier=nxt.id, reason=because(f"{account.plan_tier} → {nxt.id}", Source.catalog)
+        )
+    if chosen == "cross_sell":
+        unowned = unowned_modules(snapshot, catalog)
+        if not unowned:
+            raise ValueError(f"{account.account_id} already owns every module in the catalog")
+        named = None if snapshot.lacks(Source.conversations) else _cross_sell(snapshot, rules)
+        if named:
+            return ExpansionChoice(type=chosen, module_id=named[0], reason=because(named[1], Source.conversations))
+        module_id = unowned[0][0]
+        return ExpansionChoice(
+            type=chosen, module_id=module_id, reason=because(f"first unowned module {module_id}", Source.catalog)
+        )
+    if chosen == "geographic_expansion":
+        if usage is None or not usage.other_regions:
+            raise ValueError(f"{account.account_id} has no usage from outside {account.region} in the last 90 days")
+        regions = ", ".join(f"{r.region} ({r.users_90d} users)" for r in usage.other_regions)
+        return ExpansionChoice(
+            type=chosen, new_regions=usage.other_regions, reason=because(f"usage from {regions}", Source.usage)
+        )
+    if chosen == "multi_year_renewal":
+        days = (account.renewal_date - snapshot.as_of).days
+        return ExpansionChoice(type=chosen, reason=because(f"renewal in {days} days", Source.crm))
+    return ExpansionChoice(type=chosen, reason=because("adoption help", Source.catalog))

@@ -1,0 +1,171 @@
+"""The proposal commands: `propose`, `review`, `history`, `insights`, `schema`.
+
+Registered on the `expansion-desk` group by server/cli.py (`for c in COMMANDS: main.add_command(c)`).
+Documents go to stdout (pipeable Markdown or JSON); notes such as the saved proposal id go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.table import Table
+
+from server.cli import data_options, emit_json, err, open_desk, out, user_errors
+from server.proposals import DRAFTERS, DrafterChoice, TemplateDraftError, build_proposal, record_review, render_markdown
+from server.settings import load_settings
+from server.store import ApprovalRate, ProposalStore
+from skills.catalog import EXPANSION_TYPES, ExpansionType
+from skills.proposal.schema import schema_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def proposal_errors() -> Iterator[None]:
+    """`user_errors`, plus a template draft that failed its own checks (a bug, reported without a traceback)."""
+    with user_errors():
+        try:
+            yield
+        except TemplateDraftError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            sys.exit(2)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="Settings TOML file."
+    )(func)
+
+
+def open_store(config: Path | None) -> ProposalStore:
+    return ProposalStore.from_settings(load_settings(config))
+
+
+@click.command()
+@click.argument("account_id")
+@data_options
+@click.option("--type", "expansion_type", type=click.Choice(EXPANSION_TYPES), help="Offer this type instead.")
+@click.option(
+    "--drafter", type=click.Choice(DRAFTERS), help="Default: settings (Claude when ANTHROPIC_API_KEY is set)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the proposal JSON instead of Markdown.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write <id>-internal.md, <id>-customer.md and <id>.json into this folder.",
+)
+@click.option("--no-save", is_flag=True, help="Do not store the draft for review.")
+def propose(
+    account_id: str,
+    workspace: Path | None,
+    config: Path | None,
+    as_of: str | None,
+    expansion_type: ExpansionType | None,
+    drafter: DrafterChoice | None,
+    as_json: bool,
+    out_dir: Path | None,
+    no_save: bool,
+) -> None:
+    """Build a checked draft proposal: internal prep for the CSM and the customer summary."""
+    with proposal_errors():
+        desk = open_desk(workspace, config)
+        proposal = build_proposal(desk, account_id, expansion_type, as_of, drafter)
+        proposal_id = None if no_save else ProposalStore.from_settings(desk.settings).save(proposal)
+        internal, customer = render_markdown(proposal)
+        if out_dir is not None:
+            stem = proposal_id or f"{proposal.account_id}-{proposal.as_of}"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / f"{stem}-internal.md").write_text(internal, encoding="utf-8")
+            (out_dir / f"{stem}-customer.md").write_text(customer, encoding="utf-8")
+            (out_dir / f"{stem}.json").write_text(proposal.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        if as_json:
+            emit_json(proposal)
+        else:
+            click.echo(f"{internal}\n---\n\n{customer}".rstrip("\n"))
+        by = proposal.drafted_by
+        err.print(
+            f"drafted by {by.drafter}{f' ({by.model})' if by.model else ''}"
+            + (f" — fallback: {by.fallback_reason}" if by.fallback_reason else ""),
+            highlight=False,
+        )
+        if proposal_id:
+            err.print(f"saved draft proposal {proposal_id} — record the CSM's decision with: review {proposal_id}")
+
+
+@click.command()
+@click.argument("proposal_id")
+@click.option("--approve", is_flag=True, help="Approve the draft.")
+@click.option("--decline", is_flag=True, help="Decline the draft (or an approved proposal).")
+@click.option("--sent", is_flag=True, help="Mark an approved proposal as sent to the customer.")
+@click.option("--note", default="", help="Why: kept with the review.")
+@click.option("--reviewer", default=None, help="Who decided.")
+@config_option
+def review(
+    proposal_id: str, approve: bool, decline: bool, sent: bool, note: str, reviewer: str | None, config: Path | None
+) -> None:
+    """Record the CSM's decision: draft → approved → sent, or declined."""
+    actions = [name for name, on in (("approve", approve), ("decline", decline), ("sent", sent)) if on]
+    if len(actions) != 1:
+        raise click.UsageError("give exactly one of --approve, --decline or --sent")
+    with proposal_errors():
+        done = record_review(open_store(config), proposal_id, actions[0], note, reviewer)
+        out.print(f"proposal {done.proposal_id} is now {done.status}", highlight=False)
+
+
+@click.command()
+@click.argument("account_id")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def history(account_id: str, config: Path | None, as_json: bool) -> None:
+    """An account's stored proposals, newest first."""
+    with proposal_errors():
+        rows = open_store(config).history(account_id)
+        if as_json:
+            emit_json(rows)
+            return
+        table = Table(title=f"Proposals for {account_id}")
+        for column in ("Proposal", "Created", "As of", "Kind", "Type", "Drafter", "Status"):
+            table.add_column(column)
+        for r in rows:
+            created = r.created_at.strftime("%Y-%m-%d %H:%M")
+            table.add_row(r.id, created, str(r.as_of), r.kind, r.expansion_type, r.drafter, r.status)
+        out.print(table if rows else f"no stored proposals for {account_id}")
+
+
+def _rates_table(title: str, rows: tuple[ApprovalRate, ...]) -> Table:
+    table = Table(title=title)
+    for column in ("", "Proposals", "Approved", "Declined", "Pending", "Approval rate"):
+        table.add_column(column, justify="left" if not column else "right")
+    for r in rows:
+        rate = "—" if r.approval_rate is None else f"{r.approval_rate:.0%}"
+        table.add_row(r.key, str(r.proposals), str(r.approved), str(r.declined), str(r.pending), rate)
+    return table
+
+
+@click.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def insights(config: Path | None, as_json: bool) -> None:
+    """Which triggers and expansion types get approved (expansion proposals only)."""
+    with proposal_errors():
+        found = open_store(config).insights()
+        if as_json:
+            emit_json(found)
+            return
+        out.print(_rates_table("Approval by trigger", found.by_trigger))
+        out.print(_rates_table("Approval by expansion type", found.by_expansion_type))
+
+
+@click.command()
+def schema() -> None:
+    """Print the proposal's JSON schema."""
+    click.echo(schema_json(), nl=False)
+
+
+COMMANDS = (propose, review, history, insights, schema)

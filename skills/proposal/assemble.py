@@ -1,0 +1,533 @@
+"""Assembles the deterministic proposal (seed 000) from one account's calculator results.
+
+Pure: every number, evidence string, internal-prep figure and timing line comes from the
+calculators; drafters receive `DraftFacts` (cited evidence lines plus the figures they may quote)
+and write words only. The proposal kind follows seed 001 and seed 002: a failed readiness gate
+makes a "fix the footprint first" brief, a blocker a "wait until" brief, and neither pitches.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from connectors.snapshot import AccountSnapshot, Source
+from skills.assessment import AccountAssessment
+from skills.catalog import ExpansionType
+from skills.evidence import Result, day, mentions, money, pct, recent_interactions, recent_outcomes
+from skills.playbook.expansion_type import ExpansionChoice
+from skills.playbook.readiness_score import unowned_modules
+from skills.playbook.timing import TriggerId
+from skills.proposal.checks import figures_in
+from skills.proposal.schema import (
+    Audience,
+    DraftedBy,
+    DraftedText,
+    DraftFacts,
+    Evidence,
+    EvidenceEntry,
+    GrowthSignals,
+    Initiative,
+    InternalPrep,
+    ObjectionKey,
+    Proposal,
+    ProposalCore,
+    ProposalKind,
+    ScriptKind,
+    ValueDelivered,
+)
+from skills.proposal.switching_cost import SwitchingCost
+from skills.rules import Rules
+from skills.usage.summary import UsageSummary
+
+__all__ = ["Assembled", "DraftFacts", "assemble", "compose", "offer_phrase", "proposal_kind"]
+
+TRIGGER_SCRIPTS: dict[TriggerId, ScriptKind] = {
+    "outcome_reported": "success_moment",
+    "capacity_reached": "capacity_ceiling",
+    "team_growth": "team_growth",
+    "initiative_mentioned": "new_initiative",
+    "renewal_in_90_days": "ahead_of_renewal",
+}
+COMMON_OBJECTIONS: tuple[tuple[ObjectionKey, str], ...] = (
+    ("not_ready", "We're not ready to expand right now."),
+    ("budget_approval", "We'd need to get budget approved."),
+    ("more_value_first", "We need to see more value from what we already have first."),
+    ("happy_as_is", "We're happy with what we have."),
+)
+TYPE_OBJECTIONS: dict[ExpansionType, str] = {
+    "seat_growth": "We can keep sharing logins for now.",
+    "tier_upgrade": "The current tier does what we need.",
+    "cross_sell": "We already have another tool for that.",
+    "geographic_expansion": "The regional team should sort out its own contract.",
+    "multi_year_renewal": "We don't want to commit beyond one year.",
+    "professional_services": "We can handle the rollout ourselves.",
+}
+TIER_TIMING = {
+    "priority": "have the conversation this week",
+    "ready": "have the conversation in the next 30 days",
+    "candidate": "plant seeds now, ask in 60–90 days",
+    "not_yet": "focus on health and adoption first",
+}
+METRIC_NAMES = {
+    "utilisation": "licence utilisation",
+    "active_user_ratio": "active user ratio",
+    "workflow_completions_90d": "workflow completions",
+}
+SEGMENT_WORDS = {"smb": "small-business", "mid_market": "mid-market", "enterprise": "enterprise"}
+
+
+class Assembled(Result):
+    core: ProposalCore
+    pricing_standard: float
+    discount_authority: str
+    risk_factors: tuple[str, ...]
+    timing: str
+    facts: DraftFacts
+
+
+def _entry(topic: str, source: Source, text: str, audience: Audience = "customer") -> EvidenceEntry:
+    return EvidenceEntry(topic=topic, source=source, audience=audience, line=f"{source.citation} {text}")
+
+
+def proposal_kind(a: AccountAssessment) -> ProposalKind:
+    if not a.gate.passed:
+        return "fix_footprint_first"
+    return "wait_until" if a.blockers else "expansion_proposal"
+
+
+def offer_phrase(a: AccountAssessment, choice: ExpansionChoice, rules: Rules) -> str:
+    """The offer in the customer's terms."""
+    seats = a.pricing.seats_added
+    module = rules.catalog.module(choice.module_id) if choice.module_id else None
+    return {
+        "seat_growth": f"{seats} additional seats" if seats else "no additional seats",
+        "tier_upgrade": f"an upgrade to the {choice.next_tier} tier",
+        "cross_sell": f"the {module.name if module else choice.module_id} module",
+        "geographic_expansion": f"{seats} seats for {', '.join(r.region for r in choice.new_regions)}",
+        "multi_year_renewal": "a multi-year renewal",
+        "professional_services": "a professional services engagement",
+    }[a.expansion_type]
+
+
+def _utilisation(u: UsageSummary, rules: Rules) -> str:
+    window = rules.usage.active_window_days
+    if u.utilisation is None:
+        return f"no seats licensed; {u.active_users_30d} active users in the last {window} days"
+    text = f"{pct(u.utilisation)} of {u.seats_licensed} seats active in the last {window} days ({u.active_users_30d} users)"
+    if u.utilisation >= rules.signals.capacity_utilisation:
+        text += " — capacity ceiling reached"
+    if u.capacity_reached_on:
+        text += f"; at or above {pct(rules.timing.capacity_trigger_utilisation)} since {day(u.capacity_reached_on)}"
+    return text
+
+
+def _growth(a: AccountAssessment, rules: Rules) -> tuple[GrowthSignals, list[EvidenceEntry]]:
+    u, lookback = a.usage, rules.usage.sharing_lookback_days
+    if u is None:
+        texts = dict.fromkeys(GrowthSignals.model_fields, "unknown — usage data missing")
+    else:
+        spread = "; ".join(
+            f"{d.users} new users from {d.department} since {day(d.first_seen)}" for d in u.new_departments
+        )
+        n = len(u.sharing_users)
+        texts = {
+            "licence_utilisation": _utilisation(u, rules),
+            "organic_spread": spread or f"no new department in the last {rules.usage.signal_window_days} days",
+            "credential_sharing": f"{n} user{'s' if n != 1 else ''} detected sharing credentials in the last {lookback} days"
+            if n
+            else f"no credential sharing detected in the last {lookback} days",
+        }
+    entries = [_entry(f"growth.{k}", Source.usage, text) for k, text in texts.items()]
+    window = rules.usage.signal_window_days
+    hits = sorted((u.gate_hits_90d if u else {}).items())
+    entries += [
+        _entry(f"growth.gate_hits.{f}", Source.usage, f"{n} feature-gate hits on {f} in the last {window} days")
+        for f, n in hits
+    ]
+    return GrowthSignals(**{e.topic.removeprefix("growth."): e.line for e in entries[:3]}), entries
+
+
+def _benchmark_lines(a: AccountAssessment) -> list[str]:
+    out = []
+    for b in a.benchmarks:
+        value = f"{b.value:g}" if b.metric == "workflow_completions_90d" else pct(b.value)
+        peers = f"percentile {b.percentile:g} among {b.peers} {a.segment} accounts"
+        out.append(f"{METRIC_NAMES[b.metric]} {value}: {b.label} ({peers})")
+    return out
+
+
+def _switching(sc: SwitchingCost) -> str:
+    held = ", ".join(sc.factors) or "none of the factors"
+    return f"{sc.level or 'unknown'} — {held} (checked: {sc.detail})"
+
+
+def _and_list(items: tuple[str, ...]) -> str:
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def _customer_benchmark(a: AccountAssessment) -> str | None:
+    for label in ("top quartile", "above median"):
+        best = next((b for b in a.benchmarks if b.label == label), None)
+        if best:
+            where = "in the top quartile" if label == "top quartile" else "above the median"
+            return f"{where} of similar {SEGMENT_WORDS[a.segment]} teams for {METRIC_NAMES[best.metric]}"
+    return None
+
+
+def _value(a: AccountAssessment, snapshot: AccountSnapshot, rules: Rules) -> tuple[ValueDelivered, list[EvidenceEntry]]:
+    """Value already delivered, lead with it (seed 000): outcomes, their worth, benchmarks."""
+    outcomes = recent_outcomes(snapshot, rules.value.roi_lookback_days)
+    described = [
+        f"{o.description or f'{o.metric} {o.value:g} {o.unit}'.strip()} (reported {day(o.ts)})" for o in outcomes
+    ]
+    entries = [_entry(f"value.outcome.{i}", Source.outcomes, text) for i, text in enumerate(described)]
+    if a.roi.current_value:
+        worth = f"{money(a.roi.current_value, a.currency)} of time saved ({a.roi.current_value_basis})"
+        entries.append(_entry("value.current_value", Source.outcomes, worth))
+    if a.usage is not None:
+        flows = (
+            f"{a.usage.workflow_completions_90d} workflow completions in the last {rules.usage.signal_window_days} days"
+        )
+        entries.append(_entry("value.workflows", Source.usage, flows))
+    entries += [
+        _entry(f"benchmark.{b.metric}", Source.usage, t) for b, t in zip(a.benchmarks, _benchmark_lines(a), strict=True)
+    ]
+    no_outcome = f"no measurable outcome reported in the last {rules.value.roi_lookback_days} days"
+    headline = entries[0].line if described else f"{Source.outcomes.citation} {no_outcome}"
+    supporting = [e.line for e in (entries[1:] if described else entries)]
+    return ValueDelivered(headline=headline, supporting=supporting), entries
+
+
+def _internal_entries(a: AccountAssessment, snapshot: AccountSnapshot) -> list[EvidenceEntry]:
+    out = [
+        _entry(
+            f"gate.{c.id}",
+            c.source,
+            f"gate {c.id} {'unknown' if c.passed is None else 'passed' if c.passed else 'failed'}: {c.evidence}",
+            "internal",
+        )
+        for c in a.gate.checks
+    ]
+    out += [_entry(f"blocker.{b.id}", b.source, b.detail, "internal") for b in a.blockers]
+    cal = a.calendar
+    out.append(_entry("calendar", Source.catalog, f"first allowed day {day(cal.first_allowed_day)}", "internal"))
+    out += [
+        _entry(
+            f"renewal.{m.weeks_before}w",
+            Source.crm,
+            f"{m.weeks_before} weeks before renewal ({day(m.date)}): {m.action} — {m.owner}{' (past)' if m.past else ''}",
+            "internal",
+        )
+        for m in a.renewal_timeline
+    ]
+    sc = a.switching_cost
+    out.append(_entry("switching_cost", Source.crm, f"switching cost {_switching(sc)}", "internal"))
+    buyer = _economic_buyer(snapshot)
+    out.append(
+        _entry(
+            "economic_buyer",
+            Source.crm,
+            f"economic buyer: {buyer}" if buyer else "no active economic buyer on record",
+            "internal",
+        )
+    )
+    out += [
+        _entry(f"missing.{m.kind.value}", m.kind, f"{m.kind.value} data missing: {m.reason}", "internal")
+        for m in a.missing_evidence
+    ]
+    return out
+
+
+def _economic_buyer(snapshot: AccountSnapshot) -> str | None:
+    buyers = [c for c in snapshot.contacts if c.role == "economic_buyer" and c.status == "active"]
+    return ", ".join(f"{c.first_name or c.contact_id} ({c.title or 'no title'})" for c in buyers) or None
+
+
+def _contact(snapshot: AccountSnapshot) -> str:
+    champions = [c for c in snapshot.contacts if c.role == "champion" and c.status == "active" and c.first_name]
+    latest = max(champions, key=lambda c: (c.last_engaged_at or date.min, c.contact_id), default=None)
+    return latest.first_name if latest else "[Name]"
+
+
+def _initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Initiative | None:
+    modules = [(m, kws) for m, kws in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)]
+    interactions = recent_interactions(snapshot, rules.timing.trigger_window_days)
+    named = [(i, kw, m) for m, kws in modules for i, kw in mentions(interactions, kws)]
+    if not named:
+        return None
+    i, keyword, module_id = max(named, key=lambda n: (n[0].ts, n[0].interaction_id))
+    module = rules.catalog.module(module_id)
+    return Initiative(keyword=keyword, module=module.name if module else module_id, day=i.ts.date(), channel=i.source)
+
+
+def _risk_factors(a: AccountAssessment, snapshot: AccountSnapshot) -> tuple[str, ...]:
+    risks = [*a.gate.reasons, *(f"{b.source.citation} {b.detail}" for b in a.blockers)]
+    risks += [f"{m.kind.citation} {m.kind.value} data missing: {m.reason}" for m in a.missing_evidence]
+    if a.unevaluated_types:
+        risks.append(f"{Source.usage.citation} not evaluated for missing data: {', '.join(a.unevaluated_types)}")
+    if not _economic_buyer(snapshot):
+        risks.append(
+            f"{Source.crm.citation} no active economic buyer on record — the champion may need to socialise the case internally"
+        )
+    return tuple(risks)
+
+
+def _timing(a: AccountAssessment, kind: ProposalKind) -> str:
+    if kind == "fix_footprint_first":
+        return f"Not now — fix the footprint first: {'; '.join(a.gate.reasons)}. Revisit once the gate passes."
+    cal = a.calendar
+    if kind == "wait_until":
+        dated = cal.first_allowed_day > a.as_of
+        details = "; ".join(b.detail for b in a.blockers)
+        return f"Wait{f' until {day(cal.first_allowed_day)}' if dated else ' until resolved'}: {details}."
+    text = f"{TIER_TIMING[a.tier].capitalize()} (score {a.score}, {a.tier})."
+    if a.latest_trigger:
+        t = a.latest_trigger
+        text += f" Open with {t.id}{f' ({day(t.date)})' if t.date else ''}: {t.detail}."
+    first = cal.phases[0] if cal.phases else None
+    if first:
+        text += f" Days {first.days}: {day(first.start)} to {day(first.end)}."
+    upcoming = next((m for m in a.renewal_timeline if not m.past), None)
+    if upcoming:
+        text += f" Pre-renewal: {upcoming.action} by {day(upcoming.date)}."
+    return text
+
+
+def _brief(a: AccountAssessment, kind: ProposalKind, offer: str) -> str:
+    price, held = money(a.proposed_expansion_value, a.currency), f"The {a.expansion_type} offer"
+    if kind == "fix_footprint_first":
+        reasons = "; ".join(a.gate.reasons)
+        return f"Fix the footprint first: {a.name} is not ready for an expansion conversation — {reasons}. {held} ({price}) waits until the gate passes."
+    if kind == "wait_until":
+        details = "; ".join(b.detail for b in a.blockers)
+        dated = a.calendar.first_allowed_day > a.as_of
+        until = f"until {day(a.calendar.first_allowed_day)} at the earliest" if dated else "until resolved"
+        return f"Wait {until}: {details}. {held} ({price}) waits; no pitch before then."
+    arr, total = money(a.current_arr, a.currency), money(a.total_proposed_arr, a.currency)
+    return f"Expansion proposal for {a.name}: {offer} at {price}, taking ARR from {arr} to {total}."
+
+
+def _discovery_questions(a: AccountAssessment, kind: ProposalKind, facts_signal: str, problem: str) -> list[str]:
+    """Seed 001 step 4: open, problem-first questions; briefs ask about value, not expansion."""
+    if kind != "expansion_proposal":
+        return [
+            "What would 'seeing more value' look like for you — is there a specific result you're watching for?",
+            "What is getting in the way of the team using the product day to day?",
+            "Who on your side owns the rollout now, and how can we support them?",
+            "Is there anything open with us that you'd want fixed before anything else?",
+        ]
+    return [
+        f"I noticed {facts_signal}. I wanted to ask you about it directly — what's behind it?",
+        f"Tell me more about how you're handling {problem} today.",
+        "What does that cost you in time, money or risk?",
+        "If you could solve that, what would it change for the team?",
+        "Who else would need to be involved in a decision like this?",
+    ]
+
+
+def _observed(a: AccountAssessment, f: DraftFacts) -> tuple[str, str]:
+    """The observed signal and the problem it points at, per expansion type (seed 001 step 3)."""
+    region = ", ".join(r.region for r in f.regions) or "another region"
+    return {
+        "seat_growth": (
+            f"{f.utilisation or 'most'} of your seats are in use",
+            "access for everyone who needs the product",
+        ),
+        "tier_upgrade": (
+            "your team keeps reaching features of the next tier",
+            f"work that needs {f.next_tier_features or 'more capability'}",
+        ),
+        "cross_sell": (
+            f"your team mentioned {f.initiative.keyword if f.initiative else 'a new need'}",
+            f"{f.initiative.keyword if f.initiative else 'that need'}",
+        ),
+        "geographic_expansion": (f"people in {region} are using the product", f"the rollout in {region}"),
+        "multi_year_renewal": (f"your renewal is coming up on {day(f.renewal_day)}", "planning for next year"),
+        "professional_services": ("adoption has room to grow", "rollout and adoption"),
+    }[a.expansion_type]
+
+
+def _facts(
+    a: AccountAssessment,
+    snapshot: AccountSnapshot,
+    choice: ExpansionChoice,
+    rules: Rules,
+    kind: ProposalKind,
+    lines: tuple[EvidenceEntry, ...],
+    risks: tuple[str, ...],
+    offer: str,
+) -> DraftFacts:
+    acct, u, roi, cur = snapshot.account, a.usage, a.roi, a.currency
+    nxt = rules.catalog.tier(choice.next_tier) if choice.next_tier else None
+    module = rules.catalog.module(choice.module_id) if choice.module_id else None
+    outcomes = recent_outcomes(snapshot, rules.value.roi_lookback_days)
+    latest = outcomes[0] if outcomes else None
+    grew = (
+        acct.employees_at_signing is not None
+        and acct.employees_now is not None
+        and acct.employees_now > acct.employees_at_signing
+    )
+    allowed = figures_in(acct.name)
+    for e in lines:
+        allowed = allowed | figures_in(e.line, skip_quoted=True)
+    scripts = tuple(dict.fromkeys(TRIGGER_SCRIPTS[t.id] for t in a.triggers)) if kind == "expansion_proposal" else ()
+    outcome_hours = module.expected_outcome if module and module.expected_outcome else None
+    return DraftFacts(
+        account_name=a.name,
+        contact=_contact(snapshot),
+        kind=kind,
+        expansion_type=a.expansion_type,
+        currency=cur,
+        as_of=a.as_of,
+        lines=lines,
+        allowed=allowed,
+        script_kinds=scripts or ("check_in",),
+        objections=COMMON_OBJECTIONS
+        + ((("type_specific", TYPE_OBJECTIONS[a.expansion_type]),) if kind == "expansion_proposal" else ()),
+        discount_authority=a.pricing.discount_authority,
+        proposed_value=a.proposed_expansion_value,
+        total_value=a.total_proposed_arr,
+        risk_factors=risks,
+        utilisation=pct(u.utilisation) if u and u.utilisation is not None else None,
+        at_capacity=bool(u and u.utilisation is not None and u.utilisation >= rules.signals.capacity_utilisation),
+        seats_licensed=acct.seats_licensed,
+        active_users=u.active_users_30d if u else None,
+        sharing_users=len(u.sharing_users) if u else 0,
+        departments=u.new_departments if u else (),
+        headcount=(acct.employees_at_signing, acct.employees_now) if grew else None,
+        outcome=(latest.description or f"{latest.metric} {latest.value:g} {latest.unit}").strip().rstrip(".")
+        if latest
+        else None,
+        outcome_day=latest.ts if latest else None,
+        current_value=money(roi.current_value, cur) if roi.current_value else None,
+        benchmark=_customer_benchmark(a),
+        offer=offer,
+        price=money(a.proposed_expansion_value, cur),
+        total=money(a.total_proposed_arr, cur),
+        seats_added=a.pricing.seats_added,
+        incremental_value=money(roi.expected_incremental_value, cur) if roi.expected_incremental_value else None,
+        payback_months=f"{roi.payback_months:g}" if roi.payback_months is not None else None,
+        current_tier=acct.plan_tier,
+        next_tier=choice.next_tier,
+        next_tier_features=_and_list(nxt.features) if nxt and nxt.features else None,
+        module_name=module.name if module else None,
+        module_hours=f"{outcome_hours.value * (12 if outcome_hours.per == 'month' else 1):g}"
+        if outcome_hours
+        else None,
+        feature_hits=tuple(sorted((u.gate_hits_90d if u else {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+        regions=choice.new_regions,
+        initiative=_initiative(snapshot, choice, rules),
+        renewal_day=acct.renewal_date,
+        renewal_days=(acct.renewal_date - a.as_of).days,
+        first_allowed_day=a.calendar.first_allowed_day,
+        blocker_ids=tuple(b.id for b in a.blockers),
+    )
+
+
+def assemble(a: AccountAssessment, snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Assembled:
+    """The deterministic proposal for `a`, whose offer is `choice` (the rule's, or the CSM's forced type)."""
+    kind, offer, acct = proposal_kind(a), offer_phrase(a, choice, rules), snapshot.account
+    value, value_entries = _value(a, snapshot, rules)
+    growth, growth_entries = _growth(a, rules)
+    benchmark = "; ".join(_benchmark_lines(a)) or "no segment benchmark available"
+    sc = a.switching_cost
+    evidence = Evidence(
+        value_delivered=value,
+        growth_signals=growth,
+        benchmark_position=f"{Source.usage.citation} {benchmark}",
+        switching_cost=f"{Source.crm.citation} {_switching(sc)}",
+    )
+    price, cur = money(a.proposed_expansion_value, a.currency), a.currency
+    account_line = (
+        f"{a.name}: {a.segment} account on the {acct.plan_tier} tier; ARR {money(a.current_arr, cur)}; "
+        f"{acct.seats_licensed} seats at {money(acct.price_per_seat, cur)} per seat; renewal on {day(acct.renewal_date)}"
+    )
+    offer_line = (
+        f"{offer}: {price} ({a.pricing.basis}); ARR {money(a.current_arr, cur)} → {money(a.total_proposed_arr, cur)}"
+    )
+    roi_lines = []
+    if a.roi.expected_incremental_value:
+        roi_lines.append(
+            f"expected incremental value {money(a.roi.expected_incremental_value, cur)} per year ({a.roi.incremental_basis})"
+        )
+    if a.roi.payback_months is not None:
+        roi_lines.append(f"payback {a.roi.payback_months:g} months on {price}")
+    lines = (
+        _entry("account", Source.crm, account_line),
+        *growth_entries,
+        *value_entries,
+        *(
+            _entry(f"signal.{s.id}", s.source, f"{s.id}: {s.evidence} — {s.points}/{s.weight} points")
+            for s in a.signals
+        ),
+        *(
+            _entry(f"trigger.{t.id}", t.source, f"{t.id}{f' on {day(t.date)}' if t.date else ''}: {t.detail}")
+            for t in a.triggers
+        ),
+        _entry("offer.reason", a.expansion_reason.source, a.expansion_reason.text),
+        _entry("offer", Source.catalog, offer_line),
+        *(_entry(f"roi.{i}", Source.outcomes, t) for i, t in enumerate(roi_lines)),
+        *_internal_entries(a, snapshot),
+    )
+    risks = _risk_factors(a, snapshot)
+    facts = _facts(a, snapshot, choice, rules, kind, lines, risks, offer)
+    signal, problem = _observed(a, facts)
+    core = ProposalCore(
+        account_id=a.account_id,
+        expansion_type=a.expansion_type,
+        current_arr=a.current_arr,
+        proposed_expansion_value=a.proposed_expansion_value,
+        total_proposed_arr=a.total_proposed_arr,
+        evidence=evidence,
+        kind=kind,
+        brief=_brief(a, kind, offer),
+        as_of=a.as_of,
+        account_name=a.name,
+        currency=cur,
+        score=a.score,
+        tier=a.tier,
+        signals=list(a.signals),
+        gate=a.gate,
+        blockers=list(a.blockers),
+        triggers=list(a.triggers),
+        roi=a.roi,
+        calendar=a.calendar,
+        renewal_timeline=list(a.renewal_timeline),
+        discovery_questions=_discovery_questions(a, kind, signal, problem),
+        evidence_lines=list(lines),
+        missing_evidence=list(a.missing_evidence),
+    )
+    d = a.pricing.discount_authority
+    authority = (
+        f"CSM can offer up to {pct(d)} on {a.expansion_type} without approval"
+        if d
+        else f"No discount authority on {a.expansion_type}: any discount needs approval"
+    )
+    return Assembled(
+        core=core,
+        pricing_standard=a.proposed_expansion_value,
+        discount_authority=authority,
+        risk_factors=risks,
+        timing=_timing(a, kind),
+        facts=facts,
+    )
+
+
+def compose(assembled: Assembled, draft: DraftedText, drafted_by: DraftedBy) -> Proposal:
+    """The full proposal: the assembled facts with a checked draft's words."""
+    prep = InternalPrep(
+        pricing_standard=assembled.pricing_standard,
+        discount_authority=assembled.discount_authority,
+        likely_objections=draft.likely_objections,
+        recommended_approach=draft.recommended_approach,
+        risk_factors=list(assembled.risk_factors),
+        timing=assembled.timing,
+    )
+    return Proposal(
+        **dict(assembled.core),
+        internal_prep=prep,
+        customer_summary=draft.customer_summary,
+        objection_responses=draft.objection_responses,
+        conversation_scripts=draft.conversation_scripts,
+        drafted_by=drafted_by,
+    )

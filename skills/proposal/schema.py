@@ -1,0 +1,225 @@
+"""The proposal's fixed schema (SPEC §4): seed 000's JSON field names, plus the desk's evidence and drafts.
+
+Drafters get `DraftFacts` and fill only `DraftedText`; every other field is computed by `skills.proposal.assemble` from
+the calculators, so a drafter can reword a proposal but never change a number in it.
+Regenerate the published schema with `python -m skills.proposal.schema > skills/proposal/proposal.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, Source
+from skills.catalog import ExpansionType
+from skills.discovery.readiness_gate import ReadinessGate
+from skills.discovery.roi import ExpansionRoi
+from skills.playbook.calendar import ExpansionCalendar
+from skills.playbook.readiness_score import ReadinessTier, Signal
+from skills.playbook.timing import Blocker, BlockerId, Trigger
+from skills.renewal.pre_renewal_timeline import RenewalMilestone
+
+ProposalKind = Literal["expansion_proposal", "fix_footprint_first", "wait_until"]
+ScriptKind = Literal[
+    "success_moment", "capacity_ceiling", "team_growth", "new_initiative", "ahead_of_renewal", "check_in"
+]
+ObjectionKey = Literal["not_ready", "budget_approval", "more_value_first", "happy_as_is", "type_specific"]
+DrafterName = Literal["template", "claude"]
+Audience = Literal["customer", "internal"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueDelivered(_Model):
+    headline: str
+    supporting: list[str]
+
+
+class GrowthSignals(_Model):
+    licence_utilisation: str
+    organic_spread: str
+    credential_sharing: str
+
+
+class Evidence(_Model):
+    """Seed 000's evidence block: each string starts with its source citation ("Per usage: …")."""
+
+    value_delivered: ValueDelivered
+    growth_signals: GrowthSignals
+    benchmark_position: str
+    switching_cost: str
+
+
+class InternalPrep(_Model):
+    """For the CSM's eyes only (seed 000): never shown to the customer."""
+
+    pricing_standard: float
+    discount_authority: str
+    likely_objections: list[str]
+    recommended_approach: str
+    risk_factors: list[str]
+    timing: str
+
+
+class CustomerSummary(_Model):
+    opening: str
+    value_frame: str
+    expansion_frame: str
+    forward_look: str
+
+
+class ObjectionResponse(_Model):
+    key: ObjectionKey
+    objection: str
+    response: str
+
+
+class ConversationScript(_Model):
+    trigger: ScriptKind
+    script: str
+
+
+class DraftedText(_Model):
+    """Exactly the words a drafter (template or Claude) writes; the Claude tool's input schema."""
+
+    customer_summary: CustomerSummary
+    recommended_approach: str
+    likely_objections: list[str]
+    objection_responses: list[ObjectionResponse]
+    conversation_scripts: list[ConversationScript]
+
+
+class DraftedBy(_Model):
+    drafter: DrafterName
+    model: str | None = None
+    fallback_reason: str | None = None
+
+
+class EvidenceEntry(_Model):
+    """One cited evidence line; `internal` lines are for the CSM and must stay out of the customer summary."""
+
+    topic: str
+    source: Source
+    audience: Audience
+    line: str
+
+
+class Figures(_Model):
+    """The numbers and ISO dates written in some text."""
+
+    numbers: frozenset[Decimal] = frozenset()
+    dates: frozenset[str] = frozenset()
+
+    def __or__(self, other: Figures) -> Figures:
+        return Figures(numbers=self.numbers | other.numbers, dates=self.dates | other.dates)
+
+
+class Initiative(_Model):
+    """The latest mention of an unowned module's keyword: the customer's words, not ours."""
+
+    keyword: str
+    module: str
+    day: date
+    channel: str
+
+
+class DraftFacts(_Model):
+    """Everything a drafter may use. Figures are pre-formatted exactly as the evidence prints them."""
+
+    account_name: str
+    contact: str
+    kind: ProposalKind
+    expansion_type: ExpansionType
+    currency: str
+    as_of: date
+    lines: tuple[EvidenceEntry, ...]
+    allowed: Figures
+    script_kinds: tuple[ScriptKind, ...]
+    objections: tuple[tuple[ObjectionKey, str], ...]
+    # guard-rail inputs for the checks; never sent to a model
+    discount_authority: float
+    proposed_value: float
+    total_value: float
+    risk_factors: tuple[str, ...]
+    # template context
+    utilisation: str | None
+    at_capacity: bool
+    seats_licensed: int
+    active_users: int | None
+    sharing_users: int
+    departments: tuple[DepartmentSpread, ...]
+    headcount: tuple[int, int] | None
+    outcome: str | None
+    outcome_day: date | None
+    current_value: str | None
+    benchmark: str | None
+    offer: str
+    price: str
+    total: str
+    seats_added: int
+    incremental_value: str | None
+    payback_months: str | None
+    current_tier: str
+    next_tier: str | None
+    next_tier_features: str | None
+    module_name: str | None
+    module_hours: str | None
+    feature_hits: tuple[tuple[str, int], ...]
+    regions: tuple[RegionUsage, ...]
+    initiative: Initiative | None
+    renewal_day: date
+    renewal_days: int
+    first_allowed_day: date
+    blocker_ids: tuple[BlockerId, ...]
+
+
+class ProposalCore(_Model):
+    """Every deterministic field: the calculators' numbers and evidence, before any drafting."""
+
+    account_id: str
+    expansion_type: ExpansionType
+    current_arr: float
+    proposed_expansion_value: float
+    total_proposed_arr: float
+    evidence: Evidence
+    kind: ProposalKind
+    brief: str
+    as_of: date
+    account_name: str
+    currency: str
+    score: int
+    tier: ReadinessTier
+    signals: list[Signal]
+    gate: ReadinessGate
+    blockers: list[Blocker]
+    triggers: list[Trigger]
+    roi: ExpansionRoi
+    calendar: ExpansionCalendar
+    renewal_timeline: list[RenewalMilestone]
+    discovery_questions: list[str]
+    evidence_lines: list[EvidenceEntry]
+    missing_evidence: list[MissingEvidence]
+
+
+class Proposal(ProposalCore):
+    internal_prep: InternalPrep
+    customer_summary: CustomerSummary
+    objection_responses: list[ObjectionResponse]
+    conversation_scripts: list[ConversationScript]
+    drafted_by: DraftedBy
+    requires_csm_review: Literal[True] = True
+
+
+def schema_json() -> str:
+    """The published JSON schema of `Proposal`, byte-stable so the committed file can be compared."""
+    return json.dumps(Proposal.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(schema_json(), end="")
