@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -25,13 +25,9 @@ err = Console(stderr=True)
 out = Console() if Console().is_terminal else Console(width=160)  # piped output: room for the table
 
 
-def emit_json(value: BaseModel | list[Any]) -> None:
-    data = (
-        TypeAdapter(type(value)).dump_python(value, mode="json")
-        if isinstance(value, list)
-        else value.model_dump(mode="json")
-    )
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+def emit_json(value: Any) -> None:
+    """Models, lists of models and plain data alike, as indented JSON on stdout."""
+    click.echo(json.dumps(to_jsonable_python(value), indent=2, ensure_ascii=False))
 
 
 @contextmanager
@@ -195,3 +191,16 @@ def sources_check(workspace: Path | None, config: Path | None, as_json: bool) ->
             out.print(f"{mark} {r.source:<11} ({', '.join(r.kinds)}): {r.detail}", highlight=False)
     if not all(r.ok for r in results):
         sys.exit(1)
+
+
+def _register() -> None:
+    """Commands that live beside the features they drive."""
+    from server.cli_eval import eval_command
+    from server.cli_proposals import COMMANDS
+    from server.cli_serve import serve
+
+    for command in (*COMMANDS, eval_command, serve):
+        main.add_command(command)
+
+
+_register()

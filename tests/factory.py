@@ -22,6 +22,7 @@ from connectors.snapshot import (
     UsageFacts,
 )
 from connectors.usage_events import USAGE_COLUMNS
+from connectors.workspace import RECORD_FILES
 from skills.catalog import DEFAULT_CATALOG
 
 AS_OF = date(2026, 11, 16)  # mid-quarter: no quarter_end blocker unless a test wants one
@@ -196,15 +197,7 @@ def write_workspace(
     write_csv(root / "accounts.csv", ACCOUNT_COLUMNS, [a.model_dump() for a in accounts])
     write_csv(root / "usage_events.csv", list(USAGE_COLUMNS), events)
     for file, rows in (records or {}).items():
-        models = [r.model_dump() if hasattr(r, "model_dump") else r for r in rows]
-        columns = (
-            list(type(rows[0]).model_fields)
-            if rows and hasattr(rows[0], "model_dump")
-            else list(models[0])
-            if models
-            else []
-        )
-        write_csv(root / file, columns, models)
+        write_csv(root / file, list(RECORD_FILES[file][0].model_fields), [r.model_dump() for r in rows])
     (root / "catalog.json").write_text(json.dumps(catalog or DEFAULT_CATALOG.model_dump(mode="json")))
     if manifest_as_of:
         (root / "manifest.json").write_text(json.dumps({"as_of": manifest_as_of.isoformat()}))
