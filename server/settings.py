@@ -32,7 +32,7 @@ class DrafterSettings(_Section):
     mode: Literal["auto", "template", "claude"] = Field(
         default="auto", description="auto = Claude when ANTHROPIC_API_KEY is set, else the offline template drafter"
     )
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"
     max_tokens: int = Field(default=4096, ge=256)
     timeout_s: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=4, ge=1, le=10)

@@ -86,3 +86,48 @@ def test_broken_case_is_a_failed_case_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "bad" / "expected.json").write_text("{}")
     report = run_suite(tmp_path, Settings())
     assert not report.cases[0].passed and "exactly one of workspace or snapshot" in (report.cases[0].error or "")
+
+
+def test_replayed_claude_answers_are_scored(baseline: EvalReport) -> None:
+    by_case = {c.case: c for c in baseline.cases}
+    assert by_case["claude_good_draft"].drafter == "claude" and not by_case["claude_good_draft"].fallback
+    invented = by_case["claude_invents_number"]
+    assert (invented.drafter, invented.fallback, invented.grounding_violations) == ("template", True, 2)
+    assert (
+        by_case["claude_leaks_discount"].leak_violations >= 1 and by_case["claude_leaks_discount"].drafter == "claude"
+    )
+    assert by_case["claude_obeys_injection"].fallback and by_case["claude_overloaded"].fallback
+    assert baseline.totals.fallbacks == 3 and baseline.totals.grounding_violations >= 4
+
+
+def test_record_then_replay_round_trip(tmp_path: Path) -> None:
+    """--record keeps what the API said; a later replay of that cassette needs no network and agrees."""
+    import anthropic
+    import httpx2
+
+    from server.cassette import Recorder, Replay, load_cassette, save_cassette
+    from server.drafting.claude import ClaudeDrafter
+    from server.evaluation import case_desk, load_case
+    from server.proposals import build_proposal
+
+    recorded = json.loads((CASES / "claude_good_draft" / "cassette.json").read_text())[0]["response"]
+    api = httpx2.MockTransport(lambda request: httpx2.Response(200, json=recorded["body"]))
+    recorder = Recorder(api)
+    settings = Settings()
+    case, _ = load_case(CASES / "claude_good_draft")
+    desk = case_desk(case, CASES / "claude_good_draft", settings)
+    live = ClaudeDrafter(settings.drafter, http_client=anthropic.DefaultHttpxClient(transport=recorder), api_key="k")
+    first = build_proposal(desk, case.account_id, drafter=live)
+    save_cassette(tmp_path / "cassette.json", recorder.exchanges)
+    assert "x-api-key" not in (tmp_path / "cassette.json").read_text().lower()
+    replay = Replay(load_cassette(tmp_path / "cassette.json"))
+    offline = ClaudeDrafter(settings.drafter, http_client=anthropic.DefaultHttpxClient(transport=replay), api_key="x")
+    again = build_proposal(desk, case.account_id, drafter=offline)
+    assert again.customer_summary == first.customer_summary and again.drafted_by.drafter == "claude"
+    assert "<evidence>" in json.dumps(replay.requests[0])
+
+
+def test_record_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = CliRunner().invoke(main, ["eval", str(CASES), "--record"])
+    assert result.exit_code == 2 and "ANTHROPIC_API_KEY" in result.output
