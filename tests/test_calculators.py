@@ -43,7 +43,7 @@ def test_renewal_window_boundaries(days_to_renewal: int, met: bool) -> None:
     assert signal(snap, "renewal_window").met is met
 
 
-@pytest.mark.parametrize(("age", "met"), [(59, True), (60, False)])
+@pytest.mark.parametrize(("age", "met"), [(0, True), (59, True), (60, False), (61, False)])
 def test_promoter_needs_nps_8_within_60_days(age: int, met: bool) -> None:
     snap = snapshot(interactions=(interaction(age, "great", source="nps", nps=9),))
     assert signal(snap, "promoter").met is met
