@@ -61,7 +61,7 @@ def engine(directory: Path) -> dict[str, Any]:
 
 def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
     """Per-account Python over event rows: what the SQL replaces."""
-    from connectors.snapshot import CapacityPoint, DepartmentSpread, RegionUsage, SharingUser, UsageFacts
+    from connectors.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 
     def age(ts: datetime) -> int:
         return (as_of - ts.date()).days
@@ -99,7 +99,7 @@ def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
     for k in range(13):
         point = as_of - timedelta(days=7 * k)
         users = {r[2] for r in rows if 0 <= (point - r[0].date()).days < 30}
-        history.append(CapacityPoint(day=point, active_users_30d=len(users)))
+        history.append(len(users))
     return UsageFacts(
         as_of=as_of,
         active_users_30d=len({r[2] for r in recent if age(r[0]) < 30}),
@@ -120,7 +120,7 @@ def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
         regions_90d=tuple(
             sorted((RegionUsage(region=r, users_90d=len(u)) for r, u in regions.items()), key=lambda r: r.region)
         ),
-        capacity_history=tuple(history),
+        weekly_active_users=tuple(history),
     )
 
 

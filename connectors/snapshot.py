@@ -6,7 +6,7 @@ live (DuckDB over workspace files, or the warehouse); calculators never see raw 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -161,9 +161,16 @@ class UsageFacts(Record):
     sharing_users: tuple[SharingUser, ...] = ()
     gate_hits_90d: dict[str, int] = Field(default_factory=dict)
     regions_90d: tuple[RegionUsage, ...] = ()
-    capacity_history: tuple[CapacityPoint, ...] = Field(
-        default=(), description="30-day active users at weekly checkpoints, newest first"
+    weekly_active_users: tuple[int, ...] = Field(
+        default=(), description="30-day active users at as_of, as_of − 7 days, … (weekly checkpoints, newest first)"
     )
+
+    @property
+    def capacity_history(self) -> tuple[CapacityPoint, ...]:
+        return tuple(
+            CapacityPoint(day=self.as_of - timedelta(days=7 * k), active_users_30d=n)
+            for k, n in enumerate(self.weekly_active_users)
+        )
 
 
 class MissingEvidence(Record):

@@ -5,7 +5,9 @@ It holds a data source and the rules, and answers: snapshot, assess, rank, find.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -54,12 +56,29 @@ def open_source(settings: Settings) -> SnapshotSource:
     return CompositeSource(settings.connectors, settings.rules, workspace)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Ranking a book allocates ~40 small immutable models per account and frees almost none, so
+    cyclic-GC passes over the growing heap cost as much as the work itself (half the time at 10,000
+    accounts). The objects hold no reference cycles; refcounting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Desk:
     def __init__(
         self, settings: Settings, source: SnapshotSource | None = None, today: Callable[[], date] = date.today
     ) -> None:
         self.settings = settings
-        self.source = source if source is not None else open_source(settings)
+        if source is None:
+            with gc_paused():  # loading builds ~20 records per account, the same allocation pattern
+                source = open_source(settings)
+        self.source = source
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
         self._today = today
         self._peers: dict[date, SegmentPeers] = {}
@@ -96,6 +115,18 @@ class Desk:
     ) -> list[AccountAssessment]:
         """The Expansion-Ready Account List: best first (score, then proposed value, then id)."""
         day = self.as_of(as_of)
+        with gc_paused():
+            return self._rank(day, segment, csm_owner, tier, limit, progress)
+
+    def _rank(
+        self,
+        day: date,
+        segment: str | None,
+        csm_owner: str | None,
+        tier: ReadinessTier | None,
+        limit: int | None,
+        progress: Progress | None,
+    ) -> list[AccountAssessment]:
         book = list(self.source.snapshots(day))
         peers = self.peers(day, book)
         chosen = [

@@ -65,7 +65,10 @@ class AccountAssessment(Result):
 
 
 def peer_metrics(snapshot: AccountSnapshot, rules: Rules) -> PeerMetrics:
-    usage = summarise_usage(snapshot, rules)
+    return _peer_metrics(snapshot, summarise_usage(snapshot, rules))
+
+
+def _peer_metrics(snapshot: AccountSnapshot, usage: UsageSummary | None) -> PeerMetrics:
     return PeerMetrics(
         account_id=snapshot.account_id,
         segment=snapshot.account.segment,
@@ -105,7 +108,7 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         blockers=found_blockers,
         triggers=triggers(snapshot, usage, rules),
         roi=expansion_roi(snapshot, choice, quote, rules),
-        benchmarks=benchmarks(peer_metrics(snapshot, rules), peers, rules),
+        benchmarks=benchmarks(_peer_metrics(snapshot, usage), peers, rules),
         switching_cost=switching_cost(snapshot, usage.active_users_30d if usage else None, rules),
         calendar=expansion_calendar(snapshot.as_of, found_blockers, rules),
         renewal_timeline=pre_renewal_timeline(snapshot.as_of, a.renewal_date, rules),

@@ -11,7 +11,6 @@ from typing import Any
 from connectors.snapshot import (
     Account,
     AccountSnapshot,
-    CapacityPoint,
     Contact,
     DepartmentSpread,
     Interaction,
@@ -70,7 +69,7 @@ def usage(active_30d: int = 20, **overrides: Any) -> UsageFacts:
         "active_users_30d": active_30d,
         "active_users_90d": max(active_30d, 1),
         "workflow_completions_90d": 100,
-        "capacity_history": tuple(CapacityPoint(day=ago(7 * k), active_users_30d=active_30d) for k in range(13)),
+        "weekly_active_users": (active_30d,) * 13,
     }
     return UsageFacts(**{**base, **overrides})
 

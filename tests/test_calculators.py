@@ -192,10 +192,8 @@ def test_triggers_most_recent_first() -> None:
 
 
 def test_capacity_trigger_dates_the_current_run() -> None:
-    from connectors.snapshot import CapacityPoint
-
-    history = tuple(CapacityPoint(day=ago(7 * k), active_users_30d=45 if k < 3 else 40) for k in range(13))
-    snap = snapshot(use=usage(45, capacity_history=history))
+    history = tuple(45 if k < 3 else 40 for k in range(13))
+    snap = snapshot(use=usage(45, weekly_active_users=history))
     found = {t.id: t for t in triggers(snap, summarise_usage(snap, RULES), RULES)}
     assert found["capacity_reached"].date == ago(14)
 

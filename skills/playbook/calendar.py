@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 from skills.evidence import Result
 from skills.playbook.timing import Blocker
@@ -36,16 +37,23 @@ def first_allowed_day(as_of: date, found: tuple[Blocker, ...]) -> date:
     return max([as_of, *(b.clears_on for b in found if b.clears_on is not None)])
 
 
-def expansion_calendar(as_of: date, found: tuple[Blocker, ...], rules: Rules) -> ExpansionCalendar:
-    start = first_allowed_day(as_of, found)
-    phases = tuple(
+@cache
+def dated_phases(start: date, spans: tuple[tuple[int, int], ...]) -> tuple[CalendarPhase, ...]:
+    """The phases from `start`; shared by every account with the same first day (they are immutable)."""
+    return tuple(
         CalendarPhase(
             days=f"{lo}–{hi}",
             start=start + timedelta(days=lo - 1),
             end=start + timedelta(days=hi - 1),
             action=PHASE_ACTIONS[i % len(PHASE_ACTIONS)],
         )
-        for i, (lo, hi) in enumerate(rules.calendar.phases)
+        for i, (lo, hi) in enumerate(spans)
     )
+
+
+def expansion_calendar(as_of: date, found: tuple[Blocker, ...], rules: Rules) -> ExpansionCalendar:
+    start = first_allowed_day(as_of, found)
     conditions = tuple(b.detail for b in found if b.clears_on is None)
-    return ExpansionCalendar(first_allowed_day=start, conditions=conditions, phases=phases)
+    return ExpansionCalendar(
+        first_allowed_day=start, conditions=conditions, phases=dated_phases(start, rules.calendar.phases)
+    )

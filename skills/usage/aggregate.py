@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connectors.snapshot import CapacityPoint, DepartmentSpread, RegionUsage, SharingUser, UsageFacts
+from connectors.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.rules import UsageRules
 from skills.usage.activity import (
     ACTIVITY_SQL,
     GATE_HITS_SQL,
     REGIONS_SQL,
     capacity_binds,
-    capacity_checkpoint_days,
     capacity_history_sql,
 )
 from skills.usage.credential_sharing import CREDENTIAL_SHARING_SQL
@@ -76,7 +75,6 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     regions: dict[str, list[RegionUsage]] = defaultdict(list)
     for account_id, region, users in rows(REGIONS_SQL):
         regions[account_id].append(RegionUsage(region=region, users_90d=users))
-    days = capacity_checkpoint_days(as_of, rules.capacity_checkpoints)
     history: dict[str, tuple[int, ...]] = {
         account_id: tuple(int(n or 0) for n in counts)
         for account_id, *counts in rows(capacity_history_sql(rules.capacity_checkpoints))
@@ -90,10 +88,7 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
             sharing_users=tuple(sorted(sharing[account_id], key=lambda u: u.user_id)),
             gate_hits_90d=dict(sorted(gates[account_id].items())),
             regions_90d=tuple(sorted(regions[account_id], key=lambda r: r.region)),
-            capacity_history=tuple(  # trusted SQL integers: skip re-validating ~13 points per account
-                CapacityPoint.model_construct(day=day, active_users_30d=n)
-                for day, n in zip(days, history.get(account_id, (0,) * len(days)), strict=True)
-            ),
+            weekly_active_users=history.get(account_id, (0,) * rules.capacity_checkpoints),
         )
     return out
 
@@ -105,8 +100,5 @@ def no_usage(as_of: date, rules: UsageRules) -> UsageFacts:
         active_users_30d=0,
         active_users_90d=0,
         workflow_completions_90d=0,
-        capacity_history=tuple(
-            CapacityPoint(day=d, active_users_30d=0)
-            for d in capacity_checkpoint_days(as_of, rules.capacity_checkpoints)
-        ),
+        weekly_active_users=(0,) * rules.capacity_checkpoints,
     )

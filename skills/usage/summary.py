@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from connectors.snapshot import AccountSnapshot, DepartmentSpread, RegionUsage, SharingUser
 from skills.evidence import Result
@@ -63,8 +63,8 @@ def capacity_reached_on(snapshot: AccountSnapshot, threshold: float) -> date | N
     if usage is None or seats <= 0:
         return None
     reached: date | None = None
-    for point in usage.capacity_history:  # newest first
-        if point.active_users_30d / seats < threshold:
+    for weeks_back, active in enumerate(usage.weekly_active_users):  # newest first
+        if active / seats < threshold:
             break
-        reached = point.day
+        reached = usage.as_of - timedelta(days=7 * weeks_back)
     return reached
