@@ -93,6 +93,7 @@ class ValueRules(_Strict):
     switching_tenure_months: int = 12
     top_quartile_percentile: float = 75
     above_median_percentile: float = 50
+    benchmark_min_peers: int = Field(default=5, ge=1, description="fewer accounts in a segment say nothing")
 
 
 class CalendarRules(_Strict):

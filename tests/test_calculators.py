@@ -341,3 +341,14 @@ def test_missing_support_or_conversations_blocks_as_unknown() -> None:
     found = blockers(snapshot(missing=missing, interactions=()), RULES)
     assert [(b.id, b.unknown) for b in found] == [("open_critical_ticket", True), ("no_recent_contact", True)]
     assert "zendesk: 401" in found[0].detail
+
+
+def test_benchmarks_need_five_peers_in_the_segment() -> None:
+    few = segment_peers(
+        PeerMetrics(
+            account_id=str(i), segment="smb", utilisation=i / 10, active_user_ratio=None, workflow_completions_90d=i
+        )
+        for i in range(4)
+    )
+    me = PeerMetrics(account_id="x", segment="smb", utilisation=0.3, active_user_ratio=None, workflow_completions_90d=3)
+    assert benchmarks(me, few, RULES) == ()

@@ -102,7 +102,7 @@ def _team_growth(s: AccountSnapshot, u: UsageSummary | None, r: Rules) -> Check:
 
 def _asked_unowned_features(s: AccountSnapshot, u: UsageSummary | None, r: Rules) -> Check:
     if u is not None and u.gate_hits_90d:
-        feature, hits = max(u.gate_hits_90d.items(), key=lambda kv: (kv[1], kv[0]))
+        feature, hits = min(u.gate_hits_90d.items(), key=lambda kv: (-kv[1], kv[0]))  # most hits, then a–z
         return True, f"{hits} feature-gate hits on {feature} in the last 90 days", Source.usage
     asked = mentions(
         recent_interactions(s, r.signals.interaction_window_days), r.catalog.higher_tier_features(s.account.plan_tier)

@@ -57,7 +57,7 @@ def benchmarks(me: PeerMetrics, peers: SegmentPeers, rules: Rules) -> tuple[Benc
     lines = []
     for metric in METRICS:
         value, values = getattr(me, metric), peers.values.get(me.segment, {}).get(metric, ())
-        if value is None or not values:
+        if value is None or len(values) < rules.value.benchmark_min_peers:
             continue
         p = percentile_rank(float(value), values)
         label: Literal["top quartile", "above median", "below median"] = (
