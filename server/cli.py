@@ -195,11 +195,12 @@ def sources_check(workspace: Path | None, config: Path | None, as_json: bool) ->
 
 def _register() -> None:
     """Commands that live beside the features they drive."""
+    from server.cli_chat import chat
     from server.cli_eval import eval_command
     from server.cli_proposals import COMMANDS
     from server.cli_serve import serve
 
-    for command in (*COMMANDS, eval_command, serve):
+    for command in (*COMMANDS, eval_command, serve, chat):
         main.add_command(command)
 
 
