@@ -36,8 +36,17 @@ def generate(directory: Path, accounts: int, seed: int) -> dict[str, Any]:
     return figures
 
 
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def figures(started: float, loaded: float, ranking: list[str]) -> dict[str, Any]:
+    """Wall times since `started` (load, then rank up to now) and this process's peak memory."""
+    done = time.perf_counter()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "load_s": loaded - started,
+        "rank_s": done - loaded,
+        "total_s": done - started,
+        "peak_mib": peak_mib,
+        "ranking": ranking,
+    }
 
 
 def engine(directory: Path) -> dict[str, Any]:
@@ -48,15 +57,7 @@ def engine(directory: Path) -> dict[str, Any]:
     started = time.perf_counter()
     desk = Desk(Settings(workspace=directory))
     loaded = time.perf_counter()
-    ranked = desk.rank(AS_OF)
-    done = time.perf_counter()
-    return {
-        "load_s": loaded - started,
-        "rank_s": done - loaded,
-        "total_s": done - started,
-        "peak_mib": peak_mib(),
-        "ranking": [a.account_id for a in ranked],
-    }
+    return figures(started, loaded, [a.account_id for a in desk.rank(AS_OF)])
 
 
 def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
@@ -172,14 +173,7 @@ def naive(directory: Path) -> dict[str, Any]:
     ]
     peers = segment_peers(peer_metrics(s, rules) for s in snapshots)
     ranked = sorted((assess(s, peers, rules) for s in snapshots), key=rank_order)
-    done = time.perf_counter()
-    return {
-        "load_s": loaded - started,
-        "rank_s": done - loaded,
-        "total_s": done - started,
-        "peak_mib": peak_mib(),
-        "ranking": [a.account_id for a in ranked],
-    }
+    return figures(started, loaded, [a.account_id for a in ranked])
 
 
 def child(mode: str, directory: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from connectors.config import Getter, HttpConfig, HubSpotConfig, build_record, m
 from connectors.errors import UnknownAccountError
 from connectors.http import ApiClient, ApiError, Json, Request, Sleep, bearer, dig, items
 from connectors.snapshot import Account, Contact, Deal, Ticket
+from connectors.source import id_then_search
 
 SCOPES = "crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read, tickets"
 DEAL_PROPERTIES = ("dealname", "amount", "dealstage", "dealtype", "closedate")
@@ -61,12 +62,7 @@ class HubSpot:
         return [self._account(c) for c in self._search([])]
 
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
-        if query.strip().isdigit():
-            try:
-                return [self.account(query.strip())]
-            except UnknownAccountError:
-                pass
-        return self._matches(query, limit)
+        return id_then_search(query, query.strip().isdigit(), self.account, self._matches, limit)
 
     def account(self, account_id: str) -> Account:
         if not account_id.isdigit():

@@ -16,6 +16,7 @@ from connectors.config import Getter, HttpConfig, SalesforceConfig, build_record
 from connectors.errors import UnknownAccountError
 from connectors.http import ApiClient, Json, Request, Sleep, bearer, dig, items
 from connectors.snapshot import Account, Contact, Deal, Ticket
+from connectors.source import id_then_search
 
 RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 SOQL_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
@@ -90,12 +91,7 @@ class Salesforce:
         ]
 
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
-        if RECORD_ID.match(query.strip()):
-            try:
-                return [self.account(query.strip())]
-            except UnknownAccountError:
-                pass
-        return self._matches(query, limit)
+        return id_then_search(query, bool(RECORD_ID.match(query.strip())), self.account, self._matches, limit)
 
     def account(self, account_id: str) -> Account:
         soql = f"SELECT {self._account_select} FROM Account WHERE Id = {soql_string(account_id)}"

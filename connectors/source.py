@@ -6,10 +6,27 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Protocol
 
+from connectors.errors import UnknownAccountError
 from connectors.snapshot import Account, AccountSnapshot
 from skills.catalog import Catalog
 
 Progress = Callable[[int, int], None]
+
+
+def id_then_search(
+    query: str,
+    looks_like_id: bool,
+    by_id: Callable[[str], Account],
+    search: Callable[[str, int], list[Account]],
+    limit: int,
+) -> list[Account]:
+    """A CRM lookup for what a user typed: the record itself when it is an id, else a name/domain search."""
+    if looks_like_id:
+        try:
+            return [by_id(query.strip())]
+        except UnknownAccountError:
+            pass
+    return search(query, limit)
 
 
 class SnapshotSource(Protocol):
