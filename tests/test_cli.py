@@ -109,3 +109,28 @@ def test_demo_command_writes_a_loadable_workspace(tmp_path: Path) -> None:
     code, out = run("rank", "--json", "--workspace", str(tmp_path / "d"))
     rows = json.loads(out)
     assert code == 0 and len(rows) == 26 and rows[0]["as_of"] == "2026-06-30"
+
+
+def test_sources_check_reports_each_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = run("sources", "check")
+    assert code == 0 and "ok" in out and "workspace" in out
+    monkeypatch.delenv("ZENDESK_EMAIL", raising=False)
+    config = tmp_path / "desk.toml"
+    config.write_text('[connectors.sources]\ntickets = "zendesk"\n\n[connectors.zendesk]\nsubdomain = "acme"\n')
+    code, out = run("sources", "check", "--config", str(config))
+    assert code == 1 and "FAIL" in out and "ZENDESK_EMAIL" in out
+    code, out = run("sources", "check", "--config", str(config), "--json")
+    checks = {c["source"]: c["ok"] for c in json.loads(out)}
+    assert checks == {"workspace": True, "zendesk": False}
+
+
+def test_a_failing_source_gives_a_partial_score_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXPANSION_DESK_WAREHOUSE_URL", raising=False)
+    config = tmp_path / "desk.toml"
+    config.write_text('[connectors.sources]\nusage = "warehouse"\n\n[connectors.warehouse]\ntable = "events"\n')
+    code, out = run("score", "ACC-00001", "--json", "--config", str(config))
+    assessment = json.loads(out)
+    assert code == 0 and assessment["utilisation"] is None
+    assert next(s for s in assessment["signals"] if s["id"] == "capacity")["met"] is None
+    assert [m["kind"] for m in assessment["missing_evidence"]] == ["usage"]
+    assert "seat_growth" in assessment["unevaluated_types"]
