@@ -1,0 +1,209 @@
+"""What the MCP tools return: output models (their JSON schemas are the tools' output schemas) and the
+short summary each result gives the model before the JSON."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from connectors.snapshot import Account, CapacityPoint, Contact, Deal, MissingEvidence, RegionUsage
+from skills.assessment import AccountAssessment
+from skills.catalog import ExpansionType
+from skills.evidence import money, pct
+from skills.playbook.readiness_score import ReadinessTier
+from skills.playbook.timing import Trigger
+from skills.proposal.schema import Proposal
+from skills.usage.summary import UsageSummary
+
+
+class CrmRecord(BaseModel):
+    as_of: date
+    account: Account
+    contacts: tuple[Contact, ...]
+    deals: tuple[Deal, ...]
+    source: str | None = Field(description="connector that supplied the CRM data")
+    missing_evidence: tuple[MissingEvidence, ...]
+
+    def summary(self) -> str:
+        a = self.account
+        lines = [
+            f"Per CRM: {a.name} ({a.account_id}), {a.segment}, {a.region}, {a.plan_tier} tier; "
+            f"ARR {money(a.arr, a.currency)}; {a.seats_licensed} seats at {money(a.price_per_seat, a.currency)}; "
+            f"renews {a.renewal_date}; health {a.health_score:g} ({a.health_trend})."
+        ]
+        for role in ("champion", "economic_buyer"):
+            people = [c for c in self.contacts if c.role == role]
+            named = ", ".join(
+                f"{c.first_name} ({c.title}, {c.status}, last engaged {c.last_engaged_at})" for c in people
+            )
+            lines.append(f"{role}: {named or 'none on record'}.")
+        open_deals = sum(d.stage == "open" for d in self.deals)
+        lines.append(f"{len(self.contacts)} contacts, {len(self.deals)} deals ({open_deals} open).")
+        return "\n".join(lines + missing_lines(self.missing_evidence))
+
+
+class UsageReport(BaseModel):
+    account_id: str
+    name: str
+    as_of: date
+    window_days: int = Field(description="signal window of gate hits, regions, workflows and new departments")
+    active_window_days: int = Field(description="window of active users and utilisation")
+    usage: UsageSummary | None = Field(description="null when the usage source is missing (see missing_evidence)")
+    regions_90d: tuple[RegionUsage, ...] = Field(description="distinct users per region in the signal window")
+    capacity_history: tuple[CapacityPoint, ...] = Field(description="weekly 30-day active users, newest first")
+    missing_evidence: tuple[MissingEvidence, ...]
+
+    def summary(self) -> str:
+        u = self.usage
+        if u is None:
+            return "\n".join(
+                [
+                    f"No usage data for {self.name}: usage signals are unknown, not zero.",
+                    *missing_lines(self.missing_evidence),
+                ]
+            )
+        util = f" = {pct(u.utilisation)} utilisation" if u.utilisation is not None else ""
+        spread = ", ".join(f"{d.department} ({d.users} users since {d.first_seen})" for d in u.new_departments)
+        gates = ", ".join(f"{feature} x{hits}" for feature, hits in u.gate_hits_90d.items())
+        regions = ", ".join(f"{r.region} ({r.users_90d} users)" for r in u.other_regions)
+        lines = [
+            f"Per usage, {self.name} as of {self.as_of}: {u.active_users_30d} active users "
+            f"(last {self.active_window_days} days) of {u.seats_licensed} seats{util}.",
+            f"Credential sharing: {len(u.sharing_users)} user(s). New departments: {spread or 'none'}.",
+            f"Feature-gate hits (last {self.window_days} days): {gates or 'none'}. "
+            f"Workflow completions: {u.workflow_completions_90d}. Usage outside the home region: {regions or 'none'}.",
+        ]
+        if u.capacity_reached_on:
+            lines.append(f"At or above the capacity trigger since {u.capacity_reached_on}.")
+        return "\n".join(lines + missing_lines(self.missing_evidence))
+
+
+class RankedAccount(BaseModel):
+    rank: int
+    account_id: str
+    name: str
+    segment: str
+    csm_owner: str
+    score: int
+    tier: ReadinessTier
+    expansion_type: ExpansionType
+    currency: str
+    current_arr: float
+    proposed_expansion_value: float
+    total_proposed_arr: float
+    gate_passed: bool
+    gate_reasons: tuple[str, ...]
+    blockers: tuple[str, ...] = Field(description="ids of what blocks a conversation now")
+    latest_trigger: Trigger | None
+
+    @classmethod
+    def of(cls, rank: int, a: AccountAssessment) -> "RankedAccount":
+        return cls(
+            rank=rank,
+            account_id=a.account_id,
+            name=a.name,
+            segment=a.segment,
+            csm_owner=a.csm_owner,
+            score=a.score,
+            tier=a.tier,
+            expansion_type=a.expansion_type,
+            currency=a.currency,
+            current_arr=a.current_arr,
+            proposed_expansion_value=a.proposed_expansion_value,
+            total_proposed_arr=a.total_proposed_arr,
+            gate_passed=a.gate.passed,
+            gate_reasons=a.gate.reasons,
+            blockers=tuple(b.id for b in a.blockers),
+            latest_trigger=a.latest_trigger,
+        )
+
+
+class RankResult(BaseModel):
+    as_of: date
+    total: int = Field(description="accounts matching the filters before the limit")
+    accounts: list[RankedAccount] = Field(description="best first: score, then proposed value, then id")
+
+    def summary(self) -> str:
+        shown = f" (top {len(self.accounts)} shown)" if self.total > len(self.accounts) else ""
+        if not self.total:
+            return f"No accounts match these filters as of {self.as_of}; csm_owner must be the CSM's full name."
+        lines = [f"{self.total} account(s) as of {self.as_of}, best first{shown}:"]
+        for a in self.accounts:
+            notes = ([] if a.gate_passed else ["gate failed"]) + [f"blocked: {b}" for b in a.blockers]
+            lines.append(
+                f"{a.rank}. {a.name} ({a.account_id}) score {a.score} {a.tier}: {a.expansion_type} "
+                f"{money(a.proposed_expansion_value, a.currency)}" + (f" [{'; '.join(notes)}]" if notes else "")
+            )
+        return "\n".join(lines)
+
+
+class AccountMatch(BaseModel):
+    account_id: str
+    name: str
+    domain: str
+    segment: str
+    csm_owner: str
+    plan_tier: str
+    currency: str
+    arr: float
+    renewal_date: date
+
+    @classmethod
+    def of(cls, a: Account) -> "AccountMatch":
+        return cls.model_validate(a.model_dump(include=set(cls.model_fields)))
+
+
+class FindResult(BaseModel):
+    query: str
+    matches: list[AccountMatch] = Field(description="best first; fuzzy matches when nothing matches exactly")
+
+    def summary(self) -> str:
+        if not self.matches:
+            return f"No account matches {self.query!r}. Ask the user for the exact company name or domain."
+        found = "; ".join(f"{m.account_id} {m.name} ({m.domain}, {m.segment}, CSM {m.csm_owner})" for m in self.matches)
+        return f"{len(self.matches)} account(s) for {self.query!r}: {found}."
+
+
+class SavedProposal(BaseModel):
+    proposal_id: str = Field(description="pass to record_review once the CSM has decided")
+    status: Literal["draft"] = "draft"
+    proposal: Proposal
+
+    def summary(self) -> str:
+        p = self.proposal
+        lines = [
+            f"Draft {self.proposal_id} saved; it requires CSM review before anything reaches the customer.",
+            f"{p.account_name} ({p.account_id}) as of {p.as_of}: {p.kind}, offer {p.expansion_type}. {p.brief}",
+        ]
+        fallback = f" (fallback: {p.drafted_by.fallback_reason})" if p.drafted_by.fallback_reason else ""
+        lines.append(
+            f"Drafted by {p.drafted_by.drafter}{fallback}. internal_prep is for the CSM only; customer_summary "
+            "is the customer-facing draft. After the CSM decides, call record_review."
+        )
+        return "\n".join(lines)
+
+
+def missing_lines(missing: tuple[MissingEvidence, ...]) -> list[str]:
+    return [f"Missing evidence ({m.kind.value}): {m.reason}." for m in missing]
+
+
+def score_summary(a: AccountAssessment) -> str:
+    gate = (
+        "Readiness gate passed."
+        if a.gate.passed
+        else f"Readiness gate FAILED ({'; '.join(a.gate.reasons)}): fix the footprint first, do not pitch."
+    )
+    blockers = "; ".join(f"{b.id} ({b.source.citation} {b.detail})" for b in a.blockers) or "none"
+    trigger = a.latest_trigger
+    lines = [
+        f"{a.name} ({a.account_id}) as of {a.as_of}: readiness score {a.score}, tier {a.tier}.",
+        gate,
+        f"One offer: {a.expansion_type}. {a.expansion_reason.cited}",
+        f"Proposed {money(a.proposed_expansion_value, a.currency)} ({a.pricing.basis}); "
+        f"ARR {money(a.current_arr, a.currency)} -> {money(a.total_proposed_arr, a.currency)}.",
+        f"Blockers: {blockers}.",
+        f"Latest trigger: {trigger.id} ({trigger.date}): {trigger.source.citation} {trigger.detail}"
+        if trigger
+        else "Latest trigger: none.",
+    ]
+    return "\n".join(lines + missing_lines(a.missing_evidence))
