@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ class UsageEvents:
     def __init__(self, path: Path, known_accounts: set[str], memory_limit: str = "1GB") -> None:
         self.path = path
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+        self._lock = threading.Lock()
         literal = "'" + str(path).replace("'", "''") + "'"  # DDL cannot take bound parameters
         reader = (
             f"read_parquet({literal})"
@@ -83,7 +85,10 @@ class UsageEvents:
             )
 
     def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
-        return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+        """One query at a time: the connection holds the TEMP events table, so cursors (which are
+        separate connections) cannot see it, and a shared connection refuses concurrent calls."""
+        with self._lock:
+            return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
 
     def count(self) -> int:
         row = self.db.execute("SELECT COUNT(*) FROM usage_events").fetchone()

@@ -83,19 +83,23 @@ def answer(summary: str, result: BaseModel) -> CallToolResult:
 
 
 class DeskAccess:
-    """One call at a time into the desk (its DuckDB connection serves one thread at a time), and
-    known failures turned into messages the model can act on."""
+    """The desk as the tools reach it, with known failures turned into messages the model can act on.
+
+    Calls run concurrently (HTTP clients, a slow Claude draft): the data sources serialise what
+    cannot be shared (the workspace's DuckDB connection) and the store's engine pools connections.
+    """
 
     def __init__(self, desk: Desk, store: ProposalStore | None = None) -> None:
         self.desk = desk
         self._store = store
-        self._lock = threading.Lock()
+        self._opening = threading.Lock()
 
     def store(self) -> ProposalStore:
         """Opened on first use, so a read-only session never touches the database."""
-        if self._store is None:
-            self._store = ProposalStore.from_settings(self.desk.settings)
-        return self._store
+        with self._opening:
+            if self._store is None:
+                self._store = ProposalStore.from_settings(self.desk.settings)
+            return self._store
 
     def day(self, as_of: str | None) -> date:
         try:
@@ -122,11 +126,11 @@ class DeskAccess:
             raise ToolError(f"Proposal store: {exc}") from exc
 
     def run(self, work: Callable[[Desk], T]) -> T:
-        with self._lock, self.errors():
+        with self.errors():
             return work(self.desk)
 
     def run_with_store(self, work: Callable[[Desk, ProposalStore], T]) -> T:
-        with self._lock, self.errors():
+        with self.errors():
             return work(self.desk, self.store())
 
 

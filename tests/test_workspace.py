@@ -212,3 +212,18 @@ def test_bundled_demo_loads() -> None:
     ws = Workspace(demo_workspace_path(), RULES)
     assert len(ws.accounts()) >= 150 and ws.default_as_of is not None
     assert ws.default_as_of - timedelta(days=1) < ws.default_as_of
+
+
+def test_concurrent_assessments_agree_with_serial_ones() -> None:
+    """The MCP server answers HTTP callers in parallel threads over one workspace."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.desk import Desk
+    from server.settings import Settings
+
+    desk = Desk(Settings())
+    ids = [a.account_id for a in desk.source.accounts()][:30]
+    serial = {i: desk.assess(i).model_dump() for i in ids}
+    with ThreadPoolExecutor(8) as pool:
+        parallel = list(pool.map(lambda i: (i, desk.assess(i).model_dump()), ids * 4))
+    assert all(serial[i] == result for i, result in parallel)
