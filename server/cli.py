@@ -131,6 +131,15 @@ def score(account_id: str, workspace: Path | None, config: Path | None, as_of: s
 
 
 @main.command()
+@click.argument("account_id")
+@data_options
+def snapshot(account_id: str, workspace: Path | None, config: Path | None, as_of: str | None) -> None:
+    """The account's evidence as JSON: what every calculator reads (a starting point for an eval case)."""
+    with user_errors():
+        emit_json(open_desk(workspace, config).snapshot(account_id, as_of))
+
+
+@main.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--accounts", default=200, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=7, show_default=True, type=int)

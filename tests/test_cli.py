@@ -134,3 +134,17 @@ def test_a_failing_source_gives_a_partial_score_not_an_error(tmp_path: Path, mon
     assert next(s for s in assessment["signals"] if s["id"] == "capacity")["met"] is None
     assert [m["kind"] for m in assessment["missing_evidence"]] == ["usage"]
     assert "seat_growth" in assessment["unevaluated_types"]
+
+
+def test_snapshot_json_replays_as_an_eval_case(tmp_path: Path) -> None:
+    code, out = run("snapshot", "ACC-00001")
+    assert code == 0 and json.loads(out)["account"]["account_id"] == "ACC-00001"
+    case = tmp_path / "cases" / "acme"
+    case.mkdir(parents=True)
+    (case / "snapshot.json").write_text(out)
+    (case / "case.json").write_text('{"account_id": "ACC-00001", "snapshot": "snapshot.json", "proposal": false}')
+    _, scored = run("score", "ACC-00001", "--json")
+    expected = {k: json.loads(scored)[k] for k in ("score", "tier", "expansion_type", "proposed_expansion_value")}
+    (case / "expected.json").write_text(json.dumps(expected))
+    code, out = run("eval", str(tmp_path / "cases"), "--json")
+    assert code == 0 and json.loads(out)["totals"]["passed"] == 1
