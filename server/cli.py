@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 import click
 from pydantic_core import to_jsonable_python
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from connectors.errors import DataError, SourceError, UnknownAccountError
+from connectors.source import Progress
 from server.desk import TIERS, Desk, parse_as_of
 from server.render import print_assessment, rank_table
 from server.settings import SettingsError, load_settings
@@ -38,6 +40,18 @@ def user_errors() -> Iterator[None]:
     except (DataError, SettingsError, SourceError, UnknownAccountError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Progress]:
+    """A transient bar on stderr for long work; silent for --json output and when not on a terminal.
+
+    Yields the `(done, total)` callback the core calls as it goes.
+    """
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with RichProgress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def data_options(func: F) -> F:
@@ -92,24 +106,8 @@ def rank(
     """The Expansion-Ready Account List, best first."""
     with user_errors():
         desk = open_desk(workspace, config)
-        with Progress(
-            TextColumn("scoring accounts"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("rank", total=None)
-            rows = desk.rank(
-                as_of,
-                segment,
-                csm_owner,
-                tier,
-                limit,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("scoring accounts", quiet=as_json) as progress:
+            rows = desk.rank(as_of, segment, csm_owner, tier, limit, progress=progress)
         if as_json:
             emit_json(rows)
         else:
@@ -149,25 +147,14 @@ def demo(out_dir: Path, accounts: int, seed: int, as_of: str | None, parquet: bo
     """Write a realistic, deterministic demo workspace."""
     from connectors.demo import generate_workspace
 
-    with (
-        user_errors(),
-        Progress(
-            TextColumn("generating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar,
-    ):
-        task = bar.add_task("demo", total=accounts)
+    with user_errors(), progress_bar("generating") as progress:
         summary = generate_workspace(
             out_dir,
             accounts=accounts,
             seed=seed,
             as_of=parse_as_of(as_of, date.today()),
             usage_format="parquet" if parquet else "csv",
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
     err.print(f"wrote {summary.accounts} accounts and {summary.usage_events} usage events to {out_dir}")
 

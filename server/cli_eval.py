@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from server.cli import emit_json, err, out, user_errors
+from server.cli import emit_json, err, out, progress_bar, user_errors
 from server.evaluation import EvalReport, FieldChange, diff_reports, load_report, run_suite
 from server.settings import load_settings
 
@@ -100,21 +99,8 @@ def eval_command(
         if record and not os.environ.get("ANTHROPIC_API_KEY"):
             raise ValueError("--record calls Claude for real: set ANTHROPIC_API_KEY first")
         before = load_report(diff_file) if diff_file else None
-        with Progress(
-            TextColumn("evaluating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("eval", total=None)
-            report = run_suite(
-                cases_dir,
-                settings,
-                proposal_step(settings, record),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("evaluating", quiet=as_json) as progress:
+            report = run_suite(cases_dir, settings, proposal_step(settings, record), progress=progress)
     if out_file:
         out_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     changes = diff_reports(before, report) if before else None
