@@ -41,6 +41,7 @@ from server.store import ProposalStore, ReviewAction, ReviewRecord, StoreError, 
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
 from skills.playbook.readiness_score import ReadinessTier
+from skills.usage.summary import summarise_usage
 
 T = TypeVar("T")
 READ_ONLY = ToolAnnotations(read_only_hint=True)
@@ -242,7 +243,7 @@ def register_tools(server: MCPServer, access: DeskAccess) -> None:
                 f"the windows score_account uses. Omit window_days or pass {rules.signal_window_days}."
             )
         day = access.day(as_of)
-        snapshot, assessment = access.run(lambda d: (d.snapshot(account_id, day), d.assess(account_id, day)))
+        snapshot = access.run(lambda d: d.snapshot(account_id, day))
         facts = snapshot.usage
         result = UsageReport(
             account_id=snapshot.account_id,
@@ -250,7 +251,7 @@ def register_tools(server: MCPServer, access: DeskAccess) -> None:
             as_of=snapshot.as_of,
             window_days=rules.signal_window_days,
             active_window_days=rules.active_window_days,
-            usage=assessment.usage,
+            usage=summarise_usage(snapshot, access.desk.rules),
             regions_90d=facts.regions_90d if facts else (),
             capacity_history=facts.capacity_history if facts else (),
             missing_evidence=snapshot.missing,
