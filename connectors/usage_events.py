@@ -90,9 +90,5 @@ class UsageEvents:
         with self._lock:
             return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
 
-    def count(self) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM usage_events").fetchone()
-        return int(row[0]) if row else 0
-
     def close(self) -> None:
         self.db.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -279,10 +279,3 @@ def load_report(path: Path) -> EvalReport:
         return EvalReport.model_validate_json(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValidationError, json.JSONDecodeError) as exc:
         raise DataError([DataIssue(file=str(path), message=f"not an eval report: {exc}")]) from exc
-
-
-def failing_fields(report: EvalReport) -> Iterator[tuple[str, FieldResult]]:
-    for case in report.cases:
-        for f in case.fields:
-            if not f.passed:
-                yield case.case, f

@@ -58,11 +58,6 @@ class AccountAssessment(Result):
     def latest_trigger(self) -> Trigger | None:
         return self.triggers[0] if self.triggers else None
 
-    @property
-    def actionable(self) -> bool:
-        """Gate passed and nothing blocks the conversation now: an expansion pitch, not a brief."""
-        return self.gate.passed and not self.blockers
-
 
 def peer_metrics(snapshot: AccountSnapshot, rules: Rules) -> PeerMetrics:
     return _peer_metrics(snapshot, summarise_usage(snapshot, rules))

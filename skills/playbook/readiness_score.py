@@ -40,10 +40,6 @@ class ReadinessScore(Result):
     tier: ReadinessTier
     signals: tuple[Signal, ...]
 
-    @property
-    def unknown(self) -> tuple[SignalId, ...]:
-        return tuple(s.id for s in self.signals if s.met is None)
-
 
 Check = tuple[bool | None, str, Source]
 
