@@ -62,7 +62,7 @@ def engine(directory: Path) -> dict[str, Any]:
 
 def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
     """Per-account Python over event rows: what the SQL replaces."""
-    from connectors.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
+    from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 
     def age(ts: datetime) -> int:
         return (as_of - ts.date()).days
@@ -129,12 +129,12 @@ def naive(directory: Path) -> dict[str, Any]:
     """Every event pulled into Python objects, grouped per account, aggregated in loops."""
     import duckdb
 
-    from connectors.snapshot import Account, Contact, Interaction, Outcome, Ticket
     from connectors.tables import group_by_account, read_table
     from skills.assessment import assess, peer_metrics, rank_order
     from skills.catalog import Catalog
     from skills.proposal.benchmarks import segment_peers
     from skills.rules import Rules
+    from skills.snapshot import Account, Contact, Interaction, Outcome, Ticket
     from skills.usage.aggregate import no_usage
 
     started = time.perf_counter()
@@ -158,7 +158,7 @@ def naive(directory: Path) -> dict[str, Any]:
         for row in batch:
             events[row[1]].append(row)
     loaded = time.perf_counter()
-    from connectors.snapshot import AccountSnapshot
+    from skills.snapshot import AccountSnapshot
 
     snapshots = [
         AccountSnapshot(

@@ -1,6 +1,6 @@
 """Tool latency as an MCP client sees it: p50/p95 of score_account and build_proposal over stdio.
 
-Spawns `python -m server.cli_serve` on the bundled demo workspace, warms it with one rank (which
+Spawns `python -m server.cli serve` on the bundled demo workspace, warms it with one rank (which
 computes the segment benchmarks once), then calls each tool once per account across N different
 accounts, timing the round trip in the SDK client. build_proposal uses the offline template drafter.
 
@@ -31,7 +31,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 async def measure(calls: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"HOME": tmp, "XDG_DATA_HOME": tmp, "EXPANSION_DESK_DRAFTER__MODE": "template"}
-        server = StdioServerParameters(command=sys.executable, args=["-m", "server.cli_serve"], env=env, cwd=tmp)
+        server = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "serve"], env=env, cwd=tmp)
         async with Client(server) as client:
             served = {t.name for t in (await client.list_tools()).tools}
             ranked = await client.call_tool("rank_accounts", {"limit": calls})

@@ -23,12 +23,12 @@ from connectors.errors import SourceError, UnknownAccountError
 from connectors.http import Sleep
 from connectors.hubspot import HubSpot
 from connectors.salesforce import Salesforce
-from connectors.snapshot import Account, AccountSnapshot, MissingEvidence, UsageFacts
 from connectors.source import Progress
 from connectors.warehouse import Warehouse
 from connectors.workspace import Workspace
 from connectors.zendesk import Zendesk
 from skills.rules import Rules
+from skills.snapshot import Account, AccountSnapshot, MissingEvidence, UsageFacts
 from skills.usage.aggregate import no_usage
 
 KIND_FIELDS: dict[DataKind, tuple[str, ...]] = {

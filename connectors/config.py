@@ -14,8 +14,8 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from connectors.errors import SourceError
-from connectors.snapshot import Account, Contact, Record, Source
 from connectors.usage_events import USAGE_COLUMNS
+from skills.snapshot import Account, Contact, Record, Source
 
 SourceName = Literal["workspace", "hubspot", "salesforce", "zendesk", "warehouse"]
 DataKind = Literal["crm", "usage", "tickets", "conversations", "outcomes"]

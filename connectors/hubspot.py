@@ -15,8 +15,8 @@ from typing import Any
 from connectors.config import Getter, HttpConfig, HubSpotConfig, build_record, mapped
 from connectors.errors import UnknownAccountError
 from connectors.http import ApiClient, ApiError, Json, Request, Sleep, bearer, dig, items
-from connectors.snapshot import Account, Contact, Deal, Ticket
 from connectors.source import id_then_search
+from skills.snapshot import Account, Contact, Deal, Ticket
 
 SCOPES = "crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read, tickets"
 DEAL_PROPERTIES = ("dealname", "amount", "dealstage", "dealtype", "closedate")

@@ -15,8 +15,8 @@ from typing import Any
 from connectors.config import Getter, HttpConfig, SalesforceConfig, build_record, mapped
 from connectors.errors import UnknownAccountError
 from connectors.http import ApiClient, Json, Request, Sleep, bearer, dig, items
-from connectors.snapshot import Account, Contact, Deal, Ticket
 from connectors.source import id_then_search
+from skills.snapshot import Account, Contact, Deal, Ticket
 
 RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 SOQL_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}

@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from connectors.errors import DataError, DataIssue, UnknownAccountError
-from connectors.snapshot import Account, AccountSnapshot
 from connectors.source import Progress
 from skills.catalog import Catalog
+from skills.snapshot import Account, AccountSnapshot
 
 
 class SnapshotFile:

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Protocol
 
 from connectors.errors import UnknownAccountError
-from connectors.snapshot import Account, AccountSnapshot
 from skills.catalog import Catalog
+from skills.snapshot import Account, AccountSnapshot
 
 Progress = Callable[[int, int], None]
 

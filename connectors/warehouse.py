@@ -19,9 +19,9 @@ from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from connectors.config import WarehouseConfig, env_secret
 from connectors.errors import SourceError
-from connectors.snapshot import UsageFacts
 from connectors.usage_events import USAGE_COLUMNS
 from skills.rules import UsageRules
+from skills.snapshot import UsageFacts
 from skills.usage.aggregate import aggregate_usage
 from skills.usage.sql import Row, Scope, to_dollar_binds
 

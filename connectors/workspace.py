@@ -11,7 +11,12 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from connectors.errors import DataError, DataIssue, UnknownAccountError, closest
-from connectors.snapshot import (
+from connectors.source import Progress
+from connectors.tables import group_by_account, read_table
+from connectors.usage_events import UsageEvents
+from skills.catalog import Catalog
+from skills.rules import Rules
+from skills.snapshot import (
     Account,
     AccountSnapshot,
     Contact,
@@ -23,11 +28,6 @@ from connectors.snapshot import (
     Ticket,
     UsageFacts,
 )
-from connectors.source import Progress
-from connectors.tables import group_by_account, read_table
-from connectors.usage_events import UsageEvents
-from skills.catalog import Catalog
-from skills.rules import Rules
 from skills.usage.aggregate import aggregate_usage, no_usage
 from skills.usage.sql import Scope
 

@@ -17,7 +17,7 @@ import httpx
 from connectors.config import HttpConfig, ZendeskConfig, build_record, env_secret, mapped
 from connectors.errors import SourceError
 from connectors.http import ApiClient, Json, Request, Sleep, bearer, dig, items
-from connectors.snapshot import Account, Ticket
+from skills.snapshot import Account, Ticket
 
 PRIORITIES: dict[str, Literal["P1", "P2", "P3", "P4"]] = {
     "urgent": "P1",

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from connectors.composite import CompositeSource
 from connectors.errors import DataError, DataIssue
-from connectors.snapshot import Account, AccountSnapshot
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import Workspace, demo_workspace_path
 from server.settings import Settings
@@ -21,6 +20,7 @@ from skills.assessment import AccountAssessment, assess, peer_metrics, rank_orde
 from skills.playbook.readiness_score import ReadinessTier
 from skills.proposal.benchmarks import SegmentPeers, segment_peers
 from skills.rules import Rules
+from skills.snapshot import Account, AccountSnapshot
 
 TIERS: tuple[ReadinessTier, ...] = ("priority", "ready", "candidate", "not_yet")
 

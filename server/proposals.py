@@ -12,7 +12,6 @@ import os
 from datetime import date
 from typing import Literal, get_args
 
-from connectors.snapshot import AccountSnapshot
 from server.desk import Desk
 from server.drafting import Drafter, DraftError, Rejected, templates
 from server.drafting.claude import ClaudeDrafter
@@ -27,6 +26,7 @@ from skills.proposal.assemble import assemble, compose
 from skills.proposal.checks import CheckResult, check_draft
 from skills.proposal.pricing import price
 from skills.proposal.schema import DraftedBy, DraftedText, DraftFacts, Proposal
+from skills.snapshot import AccountSnapshot
 from skills.usage.summary import summarise_usage
 
 DrafterChoice = Literal["template", "claude"]

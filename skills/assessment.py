@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from connectors.snapshot import AccountSnapshot, MissingEvidence
 from skills.catalog import ExpansionType
 from skills.discovery.readiness_gate import ReadinessGate, readiness_gate
 from skills.discovery.roi import ExpansionRoi, expansion_roi
@@ -21,6 +20,7 @@ from skills.proposal.pricing import PriceQuote, price
 from skills.proposal.switching_cost import SwitchingCost, switching_cost
 from skills.renewal.pre_renewal_timeline import RenewalMilestone, pre_renewal_timeline
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, MissingEvidence
 from skills.usage.summary import UsageSummary, summarise_usage
 
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.snapshot import AccountSnapshot, Interaction, Outcome, Source
 from skills.catalog import names_term
 from skills.days import window_start
+from skills.snapshot import AccountSnapshot, Interaction, Outcome, Source
 
 
 class Result(BaseModel):

@@ -8,7 +8,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.snapshot import (
+from connectors.usage_events import USAGE_COLUMNS
+from connectors.workspace import RECORD_FILES
+from skills.catalog import DEFAULT_CATALOG
+from skills.snapshot import (
     Account,
     AccountSnapshot,
     Contact,
@@ -20,9 +23,6 @@ from connectors.snapshot import (
     Ticket,
     UsageFacts,
 )
-from connectors.usage_events import USAGE_COLUMNS
-from connectors.workspace import RECORD_FILES
-from skills.catalog import DEFAULT_CATALOG
 
 AS_OF = date(2026, 11, 16)  # mid-quarter: no quarter_end blocker unless a test wants one
 

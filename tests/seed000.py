@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connectors.snapshot import Contact, Deal
+from skills.snapshot import Contact, Deal
 from tests.factory import account, ago, champion, event, interaction, outcome, ticket, write_workspace
 
 ACCOUNT_ID = "ACC-1"

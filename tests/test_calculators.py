@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from connectors.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, SharingUser, Source
 from skills.assessment import assess
 from skills.discovery.readiness_gate import readiness_gate
 from skills.discovery.roi import expansion_roi
@@ -19,6 +18,7 @@ from skills.proposal.pricing import price
 from skills.proposal.switching_cost import switching_cost
 from skills.renewal.pre_renewal_timeline import pre_renewal_timeline
 from skills.rules import Rules
+from skills.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, SharingUser, Source
 from skills.usage.summary import summarise_usage
 from tests.factory import AS_OF, account, ago, champion, interaction, outcome, snapshot, ticket, usage
 

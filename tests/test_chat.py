@@ -26,8 +26,8 @@ import respx
 from click.testing import CliRunner, Result
 from mcp import StdioServerParameters
 
-from server import cli_chat
-from server.chat import ChatError, ChatSession, McpTools, connect, server_params
+from server.chat.session import ChatError, ChatSession, McpTools, connect, server_params
+from server.cli import chat as cli_chat
 from tests.test_mcp_http import free_port, wait_until_listening
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -417,7 +417,7 @@ def test_once_answers_on_stdout_shows_tool_calls_and_exits_0(wiring: Wiring, htt
     assert "→ rank_accounts(limit=5)" in result.stderr
     ((target, token, log),) = wiring.targets
     assert isinstance(target, StdioServerParameters)
-    assert target.args == ["-m", "server.cli_serve", "--workspace", str(Path("demo-ws").resolve())]
+    assert target.args == ["-m", "server.cli", "serve", "--workspace", str(Path("demo-ws").resolve())]
     assert token is None and log is not None and log.name == "chat-server.log"
     assert wiring.closed == 1 and len(claude.requests) == 2
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from server.eval_drafting import proposal_step
-from server.evaluation import CALCULATOR_FIELDS, EvalReport, diff_reports, run_suite
+from server.evals.drafting import proposal_step
+from server.evals.harness import CALCULATOR_FIELDS, EvalReport, diff_reports, run_suite
 from server.settings import Settings
 from skills.rules import ReadinessWeights, Rules
 
@@ -105,9 +105,9 @@ def test_record_then_replay_round_trip(tmp_path: Path) -> None:
     import anthropic
     import httpx2
 
-    from server.cassette import Recorder, Replay, load_cassette, save_cassette
     from server.drafting.claude import ClaudeDrafter
-    from server.evaluation import case_desk, load_case
+    from server.evals.cassette import Recorder, Replay, load_cassette, save_cassette
+    from server.evals.harness import case_desk, load_case
     from server.proposals import build_proposal
 
     recorded = json.loads((CASES / "claude_good_draft" / "cassette.json").read_text())[0]["response"]

@@ -49,10 +49,10 @@ def connected(server: Any) -> Iterator[Session]:
 
 
 def serve_command(tmp: Path, *args: str) -> tuple[str, list[str], dict[str, str]]:
-    """`python -m server.cli_serve` (independent of the console script) in an empty folder and a
+    """`python -m server.cli serve` (independent of the console script) in an empty folder and a
     minimal environment, so no local config or EXPANSION_DESK_* variable leaks in."""
     env = {"HOME": str(tmp), "XDG_DATA_HOME": str(tmp / "data"), "PYTHONUNBUFFERED": "1"}
-    return sys.executable, ["-m", "server.cli_serve", *args], env
+    return sys.executable, ["-m", "server.cli", "serve", *args], env
 
 
 def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors.snapshot import AccountSnapshot
 from connectors.workspace import demo_workspace_path
 from server.desk import Desk
 from server.drafting.template import template_draft
@@ -23,6 +22,7 @@ from skills.proposal.benchmarks import segment_peers
 from skills.proposal.checks import check_draft
 from skills.proposal.schema import Proposal, schema_json
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot
 from skills.usage.summary import summarise_usage
 from tests.factory import account, champion, outcome, snapshot, ticket, usage
 from tests.seed000 import ACCOUNT_ID, ARR, PRICE_PER_SEAT, seed000_workspace

@@ -1,4 +1,4 @@
-"""The proposal commands through click's CliRunner, on a local group (as server/cli.py registers them)."""
+"""The proposal commands through click's CliRunner, on a local group (as server/cli/app.py registers them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from server.cli_proposals import COMMANDS
+from server.cli.proposals import COMMANDS
 from skills.proposal.schema import Proposal, schema_json
 from tests.seed000 import ACCOUNT_ID, seed000_workspace
 

@@ -11,7 +11,7 @@ import pytest
 from mcp.server import MCPServer
 
 from server.desk import Desk
-from server.mcp_server import SKILLS, build_server
+from server.mcp.server import SKILLS, build_server
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import DataError, UnknownAccountError
-from connectors.snapshot import Source
 from connectors.workspace import Workspace, demo_workspace_path
 from skills.rules import Rules
+from skills.snapshot import Source
 from tests.factory import AS_OF, account, ago, champion, event, interaction, ticket, write_workspace
 
 RULES = Rules()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from connectors.snapshot import AccountSnapshot, Source
 from skills.days import age_days, within_last
 from skills.evidence import Result, day
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, Source
 
 GateCheckId = Literal["health", "outcome_achieved", "active_champion"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from connectors.snapshot import AccountSnapshot, Source
 from skills.evidence import Result, recent_outcomes
 from skills.playbook.expansion_type import ExpansionChoice
 from skills.proposal.pricing import PriceQuote
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, Source
 
 
 class ExpansionRoi(Result):

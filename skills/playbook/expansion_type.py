@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from connectors.snapshot import AccountSnapshot, RegionUsage, Source
 from skills.catalog import ExpansionType, normalise_term
 from skills.evidence import EvidenceLine, Result, mentions, pct, recent_interactions
 from skills.playbook.readiness_score import unowned_modules
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, RegionUsage, Source
 from skills.usage.summary import UsageSummary
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from connectors.snapshot import AccountSnapshot, Source
 from skills.catalog import Catalog
 from skills.days import age_days, within_last
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
 
 SignalId = Literal[

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from connectors.snapshot import AccountSnapshot, Source
 from skills.days import add_months
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.playbook.readiness_score import unowned_modules
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
 
 BlockerId = Literal["open_critical_ticket", "no_recent_contact", "quarter_end"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from connectors.snapshot import AccountSnapshot, Source
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
 from skills.evidence import Result, day, mentions, money, pct, recent_interactions, recent_outcomes
@@ -37,6 +36,7 @@ from skills.proposal.schema import (
 )
 from skills.proposal.switching_cost import SwitchingCost
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
 
 __all__ = ["Assembled", "DraftFacts", "assemble", "compose", "offer_phrase", "proposal_kind"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from connectors.snapshot import AccountSnapshot
 from skills.catalog import ExpansionType
 from skills.evidence import Result, money
 from skills.playbook.expansion_type import ExpansionChoice
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot
 from skills.usage.summary import UsageSummary
 
 

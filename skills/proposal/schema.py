@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, Source
 from skills.catalog import ExpansionType
 from skills.discovery.readiness_gate import ReadinessGate
 from skills.discovery.roi import ExpansionRoi
@@ -22,6 +21,7 @@ from skills.playbook.calendar import ExpansionCalendar
 from skills.playbook.readiness_score import ReadinessTier, Signal
 from skills.playbook.timing import Blocker, BlockerId, Trigger
 from skills.renewal.pre_renewal_timeline import RenewalMilestone
+from skills.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, Source
 
 ProposalKind = Literal["expansion_proposal", "fix_footprint_first", "wait_until"]
 ScriptKind = Literal[

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from connectors.snapshot import AccountSnapshot
 from skills.days import whole_months_between
 from skills.evidence import Result
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot
 
 
 class SwitchingCost(Result):

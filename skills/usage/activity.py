@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from connectors.snapshot import UsageFacts
+from skills.snapshot import UsageFacts
 from skills.usage.sql import day_bounds
 
 ACTIVITY_SQL = """

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connectors.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.rules import UsageRules
+from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.usage.activity import (
     ACTIVITY_SQL,
     GATE_HITS_SQL,

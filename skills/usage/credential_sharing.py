@@ -8,8 +8,8 @@ a pair is the day of its later event.
 
 from __future__ import annotations
 
-from connectors.snapshot import SharingUser, UsageFacts
 from skills.rules import UsageRules
+from skills.snapshot import SharingUser, UsageFacts
 
 CREDENTIAL_SHARING_SQL = """
 WITH ordered AS (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.snapshot import DepartmentSpread, UsageFacts
 from skills.days import within_last
 from skills.rules import UsageRules
+from skills.snapshot import DepartmentSpread, UsageFacts
 
 ORGANIC_SPREAD_SQL = """
 SELECT account_id, department, MIN(ts) AS first_ts, COUNT(DISTINCT user_id) AS users

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from connectors.snapshot import AccountSnapshot, DepartmentSpread, RegionUsage, SharingUser
 from skills.evidence import Result
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot, DepartmentSpread, RegionUsage, SharingUser
 from skills.usage.activity import active_user_ratio, active_users, utilisation
 from skills.usage.credential_sharing import credential_sharing
 from skills.usage.organic_spread import organic_spread

@@ -14,10 +14,10 @@ import respx
 from connectors.composite import CompositeSource, SourceCheck, check_sources
 from connectors.config import ConnectorsConfig
 from connectors.errors import SourceError, UnknownAccountError
-from connectors.snapshot import Deal, Source
 from connectors.usage_events import USAGE_COLUMNS
 from connectors.workspace import Workspace
 from skills.rules import Rules
+from skills.snapshot import Deal, Source
 from tests.connectors.test_hubspot import company
 from tests.connectors.test_zendesk import cursor_page
 from tests.connectors.test_zendesk import ticket as zendesk_ticket

@@ -13,7 +13,7 @@ import respx
 from connectors.config import HttpConfig, HubSpotConfig
 from connectors.errors import SourceError, UnknownAccountError
 from connectors.hubspot import HubSpot
-from connectors.snapshot import Account
+from skills.snapshot import Account
 
 BASE = "https://api.hubapi.com"
 ENV = {"HUBSPOT_ACCESS_TOKEN": "pat-na1-test-token"}

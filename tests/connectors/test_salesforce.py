@@ -12,7 +12,7 @@ import respx
 from connectors.config import HttpConfig, SalesforceConfig
 from connectors.errors import SourceError, UnknownAccountError
 from connectors.salesforce import Salesforce, soql_contains, soql_string
-from connectors.snapshot import Account
+from skills.snapshot import Account
 
 BASE = "https://acme.my.salesforce.com"
 QUERY = "/services/data/v62.0/query"

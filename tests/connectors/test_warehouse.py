@@ -20,10 +20,10 @@ import sqlalchemy
 
 from connectors.config import WarehouseConfig
 from connectors.errors import SourceError
-from connectors.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from connectors.usage_events import USAGE_COLUMNS, UsageEvents
 from connectors.warehouse import Warehouse
 from skills.rules import UsageRules
+from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.usage.aggregate import aggregate_usage
 from skills.usage.sql import Scope
 from tests.factory import AS_OF, ago, event, write_csv

@@ -12,8 +12,8 @@ import respx
 
 from connectors.config import HttpConfig, ZendeskConfig
 from connectors.errors import SourceError
-from connectors.snapshot import Account
 from connectors.zendesk import Zendesk
+from skills.snapshot import Account
 
 BASE = "https://acme.zendesk.com"
 ORG_TICKETS = "/api/v2/organizations/509974/tickets.json"

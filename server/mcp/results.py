@@ -6,13 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from connectors.snapshot import Account, CapacityPoint, Contact, Deal, MissingEvidence, RegionUsage
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
 from skills.evidence import money, pct
 from skills.playbook.readiness_score import ReadinessTier
 from skills.playbook.timing import Trigger
 from skills.proposal.schema import Proposal
+from skills.snapshot import Account, CapacityPoint, Contact, Deal, MissingEvidence, RegionUsage
 from skills.usage.summary import UsageSummary
 
 

@@ -289,7 +289,7 @@ def server_params(
 ) -> StdioServerParameters:
     """`expansion-desk serve` over stdio with this interpreter, in the caller's environment by default
     (the SDK would otherwise hand the child only a minimal one, losing EXPANSION_DESK_* and XDG_*)."""
-    args = ["-m", "server.cli_serve"]
+    args = ["-m", "server.cli", "serve"]
     if workspace is not None:
         args += ["--workspace", str(workspace.resolve())]
     if config is not None:

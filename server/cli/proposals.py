@@ -1,6 +1,6 @@
 """The proposal commands: `propose`, `review`, `history`, `insights`, `schema`.
 
-Registered on the `expansion-desk` group by server/cli.py (`for c in COMMANDS: main.add_command(c)`).
+Registered on the `expansion-desk` group by server/cli/app.py, like every module's `COMMANDS`.
 Documents go to stdout (pipeable Markdown or JSON); notes such as the saved proposal id go to stderr.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from server.cli import data_options, emit_json, err, open_desk, out, user_errors
+from server.cli.common import data_options, emit_json, err, open_desk, out, user_errors
 from server.proposals import DRAFTERS, DrafterChoice, TemplateDraftError, build_proposal, record_review, render_markdown
 from server.settings import load_settings
 from server.store import ApprovalRate, ProposalStore

@@ -8,12 +8,12 @@ from pathlib import Path
 import anthropic
 
 from connectors.errors import DataError, DataIssue
-from server.cassette import Recorder, Replay, load_cassette, save_cassette
 from server.desk import Desk
 from server.drafting import Attempt, Drafter, Rejected
 from server.drafting.claude import ClaudeDrafter
 from server.drafting.template import TemplateDrafter
-from server.evaluation import CaseDrafting, CaseResult, EvalCase, Expected, FieldResult
+from server.evals.cassette import Recorder, Replay, load_cassette, save_cassette
+from server.evals.harness import CaseDrafting, CaseResult, EvalCase, Expected, FieldResult
 from server.proposals import build_proposal
 from server.settings import Settings
 from skills.proposal.assemble import DraftFacts

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from server.cli.common import user_errors
 from server.desk import Desk
-from server.mcp_auth import StaticTokenVerifier, auth_settings, is_loopback, transport_security
-from server.mcp_server import build_server
+from server.mcp.auth import StaticTokenVerifier, auth_settings, is_loopback, transport_security
+from server.mcp.server import build_server
 from server.settings import load_settings
 
 NO_TOKEN = (
@@ -34,8 +35,6 @@ def serve(workspace: Path | None, config: Path | None, http: bool, host: str | N
     Over stdio, stdout carries the protocol and logs go to stderr. Over HTTP a bearer token from
     EXPANSION_DESK_HTTP_TOKEN is enforced whenever it is set, and required off loopback.
     """
-    from server.cli import user_errors  # at call time: server.cli registers this command
-
     with user_errors():
         settings = load_settings(config)
         if workspace is not None:
@@ -62,5 +61,4 @@ def serve(workspace: Path | None, config: Path | None, http: bool, host: str | N
     )
 
 
-if __name__ == "__main__":
-    serve()
+COMMANDS = (serve,)

@@ -17,7 +17,7 @@ import anthropic
 import click
 from rich.markup import escape
 
-from server.chat import (
+from server.chat.session import (
     DEFAULT_MAX_TOOL_ROUNDS,
     ChatError,
     ChatSession,
@@ -28,6 +28,7 @@ from server.chat import (
     server_params,
     session_path,
 )
+from server.cli.common import err, user_errors
 from server.settings import Settings, load_settings
 
 NO_KEY = (
@@ -69,14 +70,10 @@ class TerminalSink:
             self._midline = False
 
     def problem(self, message: str) -> None:
-        from server.cli import err
-
         self.end_line()
         err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
     def _note(self, line: str) -> None:
-        from server.cli import err
-
         self.end_line()
         err.print(line, style="dim", markup=False, highlight=False, soft_wrap=True)
 
@@ -144,8 +141,6 @@ def chat(
     Starts `expansion-desk serve` over stdio (or uses --url, with the bearer token from
     EXPANSION_DESK_HTTP_TOKEN) and needs ANTHROPIC_API_KEY. Ctrl-D or Ctrl-C ends the conversation.
     """
-    from server.cli import err, user_errors
-
     if url and workspace:
         raise click.UsageError("--workspace applies to the server chat starts; the server at --url uses its own")
     if not os.environ.get("ANTHROPIC_API_KEY"):
@@ -182,8 +177,9 @@ def chat(
 
 
 def greet(session: ChatSession, resumed: str | None) -> None:
-    from server.cli import err
-
     again = f" · resumed {resumed} ({len(session.messages)} messages)" if resumed else ""
     line = f"Expansion Desk chat · {session.model} · {len(session.tool_definitions)} tools{again} · Ctrl-D to quit"
     err.print(line, style="dim", markup=False, highlight=False, soft_wrap=True)
+
+
+COMMANDS = (chat,)

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from server.cli import emit_json, err, out, progress_bar, user_errors
-from server.evaluation import EvalReport, FieldChange, diff_reports, load_report, run_suite
+from server.cli.common import emit_json, err, out, progress_bar, user_errors
+from server.evals.harness import EvalReport, FieldChange, diff_reports, load_report, run_suite
 from server.settings import load_settings
 
 
@@ -92,7 +92,7 @@ def eval_command(
     record: bool,
 ) -> None:
     """Replay fixture cases offline (recorded Claude answers included) and score the whole pipeline."""
-    from server.eval_drafting import proposal_step
+    from server.evals.drafting import proposal_step
 
     with user_errors():
         settings = load_settings(config)
@@ -118,3 +118,6 @@ def eval_command(
     if min_pass is not None and report.totals.pass_rate < min_pass:
         err.print(f"pass rate {report.totals.pass_rate:.1%} is below --min-pass {min_pass:.1%}")
         sys.exit(1)
+
+
+COMMANDS = (eval_command,)

@@ -23,8 +23,8 @@ from pydantic import BaseModel, Field
 
 from connectors.errors import DataError, SourceError, UnknownAccountError
 from server.desk import Desk
-from server.mcp_prompts import register_prompts
-from server.mcp_results import (
+from server.mcp.prompts import register_prompts
+from server.mcp.results import (
     AccountMatch,
     CrmRecord,
     FindResult,

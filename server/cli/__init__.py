@@ -1,0 +1,5 @@
+"""The `expansion-desk` command line."""
+
+from server.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,78 @@
+"""What every command shares: consoles, JSON output, the user-error boundary, progress, data options."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic_core import to_jsonable_python
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from connectors.errors import DataError, SourceError, UnknownAccountError
+from connectors.source import Progress
+from server.desk import Desk
+from server.settings import SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+err = Console(stderr=True)
+out = Console() if Console().is_terminal else Console(width=160)  # piped output: room for the table
+
+
+def emit_json(value: Any) -> None:
+    """Models, lists of models and plain data alike, as indented JSON on stdout."""
+    click.echo(json.dumps(to_jsonable_python(value), indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Known failures become one clear message and exit code 2 — never a traceback."""
+    try:
+        yield
+    except (DataError, SettingsError, SourceError, UnknownAccountError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Progress]:
+    """A transient bar on stderr for long work; silent for --json output and when not on a terminal.
+
+    Yields the `(done, total)` callback the core calls as it goes.
+    """
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with RichProgress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def data_options(func: F) -> F:
+    func = click.option(
+        "--as-of",
+        "as_of",
+        metavar="YYYY-MM-DD",
+        help="Evaluate at this day (default: workspace export day, else today).",
+    )(func)
+    func = click.option(
+        "--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="Settings TOML file."
+    )(func)
+    func = click.option(
+        "--workspace",
+        "workspace",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Workspace folder (default: the bundled demo).",
+    )(func)
+    return func
+
+
+def open_desk(workspace: Path | None, config: Path | None) -> Desk:
+    settings = load_settings(config)
+    if workspace is not None:
+        settings = settings.model_copy(update={"workspace": workspace})
+    return Desk(settings)
