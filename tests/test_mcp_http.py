@@ -19,7 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from server.desk import Desk
 from server.settings import Settings
-from tests.test_mcp_stdio import READ_TOOLS, SAVING_TOOLS, Session, sample_calls, serve_command
+from tests.mcp_session import READ_TOOLS, SAVING_TOOLS, Session, sample_calls, serve_command
 
 TOKEN = "test-token-5f1c9a"
 TOKEN_ENV = "EXPANSION_DESK_HTTP_TOKEN"

@@ -11,7 +11,8 @@ import pytest
 from mcp.server import MCPServer
 
 from server.desk import Desk
-from server.mcp.server import SKILLS, build_server
+from server.mcp.resources import SKILLS
+from server.mcp.server import build_server
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,7 +29,10 @@ NO_TOKEN = (
 @click.option("--http", "http", is_flag=True, help="Serve streamable HTTP at /mcp instead of stdio.")
 @click.option("--host", default=None, help="HTTP bind address (default: serve.host from settings, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: serve.port, 8765).")
-def serve(workspace: Path | None, config: Path | None, http: bool, host: str | None, port: int | None) -> None:
+@click.option("--read-only", "read_only", is_flag=True, help="Offer only the tools that change nothing.")
+def serve(
+    workspace: Path | None, config: Path | None, http: bool, host: str | None, port: int | None, read_only: bool
+) -> None:
     """Run the MCP server: stdio for Claude Desktop or Claude Code, or --http for remote clients.
 
     Over stdio, stdout carries the protocol and logs go to stderr. Over HTTP a bearer token from
@@ -46,11 +49,13 @@ def serve(workspace: Path | None, config: Path | None, http: bool, host: str | N
             raise click.UsageError(NO_TOKEN.format(host=host))
         desk = Desk(settings)
     if not http:
-        build_server(desk).run()
+        build_server(desk, read_only=read_only).run()
         return
     verifier = StaticTokenVerifier(token) if token else None
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    server = build_server(desk, token_verifier=verifier, auth=auth_settings(url) if verifier else None)
+    server = build_server(
+        desk, token_verifier=verifier, auth=auth_settings(url) if verifier else None, read_only=read_only
+    )
     guard = "bearer token required" if verifier else "no token set: loopback only, unauthenticated"
     click.echo(f"expansion-desk: MCP over streamable HTTP at {url}/mcp ({guard})", err=True)
     server.run(
