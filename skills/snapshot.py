@@ -79,6 +79,13 @@ class Account(Record):
     health_trend: HealthTrend
     integrations_count: int = Field(default=0, ge=0)
 
+    @property
+    def headcount_grew(self) -> bool | None:
+        """employees_now > employees_at_signing; None when either count is missing."""
+        if self.employees_now is None or self.employees_at_signing is None:
+            return None
+        return self.employees_now > self.employees_at_signing
+
 
 class Contact(Record):
     contact_id: str
@@ -127,6 +134,11 @@ class Outcome(Record):
     value: float
     unit: str = ""
     description: str = ""
+
+    @property
+    def text(self) -> str:
+        """The customer's own words when recorded, else "metric value unit"."""
+        return self.description or f"{self.metric} {self.value:g} {self.unit}".strip()
 
 
 class DepartmentSpread(Record):

@@ -25,11 +25,11 @@ class CrmRecord(BaseModel):
     missing_evidence: tuple[MissingEvidence, ...]
 
     def summary(self) -> str:
-        a = self.account
+        account = self.account
         lines = [
-            f"Per CRM: {a.name} ({a.account_id}), {a.segment}, {a.region}, {a.plan_tier} tier; "
-            f"ARR {money(a.arr, a.currency)}; {a.seats_licensed} seats at {money(a.price_per_seat, a.currency)}; "
-            f"renews {a.renewal_date}; health {a.health_score:g} ({a.health_trend})."
+            f"Per CRM: {account.name} ({account.account_id}), {account.segment}, {account.region}, {account.plan_tier} tier; "
+            f"ARR {money(account.arr, account.currency)}; {account.seats_licensed} seats at {money(account.price_per_seat, account.currency)}; "
+            f"renews {account.renewal_date}; health {account.health_score:g} ({account.health_trend})."
         ]
         for role in ("champion", "economic_buyer"):
             people = [c for c in self.contacts if c.role == role]
@@ -97,24 +97,24 @@ class RankedAccount(BaseModel):
     latest_trigger: Trigger | None
 
     @classmethod
-    def of(cls, rank: int, a: AccountAssessment) -> "RankedAccount":
+    def of(cls, rank: int, assessment: AccountAssessment) -> "RankedAccount":
         return cls(
             rank=rank,
-            account_id=a.account_id,
-            name=a.name,
-            segment=a.segment,
-            csm_owner=a.csm_owner,
-            score=a.score,
-            tier=a.tier,
-            expansion_type=a.expansion_type,
-            currency=a.currency,
-            current_arr=a.current_arr,
-            proposed_expansion_value=a.proposed_expansion_value,
-            total_proposed_arr=a.total_proposed_arr,
-            gate_passed=a.gate.passed,
-            gate_reasons=a.gate.reasons,
-            blockers=tuple(b.id for b in a.blockers),
-            latest_trigger=a.latest_trigger,
+            account_id=assessment.account_id,
+            name=assessment.name,
+            segment=assessment.segment,
+            csm_owner=assessment.csm_owner,
+            score=assessment.score,
+            tier=assessment.tier,
+            expansion_type=assessment.expansion_type,
+            currency=assessment.currency,
+            current_arr=assessment.current_arr,
+            proposed_expansion_value=assessment.proposed_expansion_value,
+            total_proposed_arr=assessment.total_proposed_arr,
+            gate_passed=assessment.gate.passed,
+            gate_reasons=assessment.gate.reasons,
+            blockers=tuple(b.id for b in assessment.blockers),
+            latest_trigger=assessment.latest_trigger,
         )
 
 
@@ -128,11 +128,11 @@ class RankResult(BaseModel):
         if not self.total:
             return f"No accounts match these filters as of {self.as_of}; csm_owner must be the CSM's full name."
         lines = [f"{self.total} account(s) as of {self.as_of}, best first{shown}:"]
-        for a in self.accounts:
-            notes = ([] if a.gate_passed else ["gate failed"]) + [f"blocked: {b}" for b in a.blockers]
+        for row in self.accounts:
+            notes = ([] if row.gate_passed else ["gate failed"]) + [f"blocked: {b}" for b in row.blockers]
             lines.append(
-                f"{a.rank}. {a.name} ({a.account_id}) score {a.score} {a.tier}: {a.expansion_type} "
-                f"{money(a.proposed_expansion_value, a.currency)}" + (f" [{'; '.join(notes)}]" if notes else "")
+                f"{row.rank}. {row.name} ({row.account_id}) score {row.score} {row.tier}: {row.expansion_type} "
+                f"{money(row.proposed_expansion_value, row.currency)}" + (f" [{'; '.join(notes)}]" if notes else "")
             )
         return "\n".join(lines)
 
@@ -149,8 +149,8 @@ class AccountMatch(BaseModel):
     renewal_date: date
 
     @classmethod
-    def of(cls, a: Account) -> "AccountMatch":
-        return cls.model_validate(a.model_dump(include=set(cls.model_fields)))
+    def of(cls, assessment: Account) -> "AccountMatch":
+        return cls.model_validate(assessment.model_dump(include=set(cls.model_fields)))
 
 
 class FindResult(BaseModel):
@@ -187,23 +187,23 @@ def missing_lines(missing: tuple[MissingEvidence, ...]) -> list[str]:
     return [f"Missing evidence ({m.kind.value}): {m.reason}." for m in missing]
 
 
-def score_summary(a: AccountAssessment) -> str:
+def score_summary(assessment: AccountAssessment) -> str:
     gate = (
         "Readiness gate passed."
-        if a.gate.passed
-        else f"Readiness gate FAILED ({'; '.join(a.gate.reasons)}): fix the footprint first, do not pitch."
+        if assessment.gate.passed
+        else f"Readiness gate FAILED ({'; '.join(assessment.gate.reasons)}): fix the footprint first, do not pitch."
     )
-    blockers = "; ".join(f"{b.id} ({b.source.citation} {b.detail})" for b in a.blockers) or "none"
-    trigger = a.latest_trigger
+    blockers = "; ".join(f"{b.id} ({b.source.citation} {b.detail})" for b in assessment.blockers) or "none"
+    trigger = assessment.latest_trigger
     lines = [
-        f"{a.name} ({a.account_id}) as of {a.as_of}: readiness score {a.score}, tier {a.tier}.",
+        f"{assessment.name} ({assessment.account_id}) as of {assessment.as_of}: readiness score {assessment.score}, tier {assessment.tier}.",
         gate,
-        f"One offer: {a.expansion_type}. {a.expansion_reason.cited}",
-        f"Proposed {money(a.proposed_expansion_value, a.currency)} ({a.pricing.basis}); "
-        f"ARR {money(a.current_arr, a.currency)} -> {money(a.total_proposed_arr, a.currency)}.",
+        f"One offer: {assessment.expansion_type}. {assessment.expansion_reason.cited}",
+        f"Proposed {money(assessment.proposed_expansion_value, assessment.currency)} ({assessment.pricing.basis}); "
+        f"ARR {money(assessment.current_arr, assessment.currency)} -> {money(assessment.total_proposed_arr, assessment.currency)}.",
         f"Blockers: {blockers}.",
         f"Latest trigger: {trigger.id} ({trigger.date}): {trigger.source.citation} {trigger.detail}"
         if trigger
         else "Latest trigger: none.",
     ]
-    return "\n".join(lines + missing_lines(a.missing_evidence))
+    return "\n".join(lines + missing_lines(assessment.missing_evidence))

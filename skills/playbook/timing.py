@@ -102,15 +102,8 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
     found: list[Trigger] = []
     outcomes = recent_outcomes(snapshot, window)
     if outcomes:
-        o = outcomes[0]
-        found.append(
-            Trigger(
-                id="outcome_reported",
-                date=o.ts,
-                source=Source.outcomes,
-                detail=o.description or f"{o.metric} {o.value:g} {o.unit}".strip(),
-            )
-        )
+        latest = outcomes[0]
+        found.append(Trigger(id="outcome_reported", date=latest.ts, source=Source.outcomes, detail=latest.text))
     if usage is not None and usage.capacity_reached_on is not None and usage.utilisation is not None:
         found.append(
             Trigger(
@@ -132,18 +125,14 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
             )
         )
     else:
-        a = snapshot.account
-        if (
-            a.employees_now is not None
-            and a.employees_at_signing is not None
-            and a.employees_now > a.employees_at_signing
-        ):
+        account = snapshot.account
+        if account.headcount_grew:
             found.append(
                 Trigger(
                     id="team_growth",
                     date=None,
                     source=Source.crm,
-                    detail=f"headcount grew from {a.employees_at_signing} to {a.employees_now}",
+                    detail=f"headcount grew from {account.employees_at_signing} to {account.employees_now}",
                 )
             )
     interactions = recent_interactions(snapshot, window)

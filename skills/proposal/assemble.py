@@ -8,7 +8,9 @@ makes a "fix the footprint first" brief, a blocker a "wait until" brief, and nei
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
@@ -89,15 +91,15 @@ def _entry(topic: str, source: Source, text: str, audience: Audience = "customer
     return EvidenceEntry(topic=topic, source=source, audience=audience, line=f"{source.citation} {text}")
 
 
-def proposal_kind(a: AccountAssessment) -> ProposalKind:
-    if not a.gate.passed:
+def proposal_kind(assessment: AccountAssessment) -> ProposalKind:
+    if not assessment.gate.passed:
         return "fix_footprint_first"
-    return "wait_until" if a.blockers else "expansion_proposal"
+    return "wait_until" if assessment.blockers else "expansion_proposal"
 
 
-def offer_phrase(a: AccountAssessment, choice: ExpansionChoice, rules: Rules) -> str:
+def offer_phrase(assessment: AccountAssessment, choice: ExpansionChoice, rules: Rules) -> str:
     """The offer in the customer's terms."""
-    seats = a.pricing.seats_added
+    seats = assessment.pricing.seats_added
     module = rules.catalog.module(choice.module_id) if choice.module_id else None
     return {
         "seat_growth": f"{seats} additional seats" if seats else "no additional seats",
@@ -106,7 +108,7 @@ def offer_phrase(a: AccountAssessment, choice: ExpansionChoice, rules: Rules) ->
         "geographic_expansion": f"{seats} seats for {', '.join(r.region for r in choice.new_regions)}",
         "multi_year_renewal": "a multi-year renewal",
         "professional_services": "a professional services engagement",
-    }[a.expansion_type]
+    }[assessment.expansion_type]
 
 
 def _utilisation(u: UsageSummary, rules: Rules) -> str:
@@ -121,8 +123,8 @@ def _utilisation(u: UsageSummary, rules: Rules) -> str:
     return text
 
 
-def _growth(a: AccountAssessment, rules: Rules) -> tuple[GrowthSignals, list[EvidenceEntry]]:
-    u, lookback = a.usage, rules.usage.sharing_lookback_days
+def _growth(assessment: AccountAssessment, rules: Rules) -> tuple[GrowthSignals, list[EvidenceEntry]]:
+    u, lookback = assessment.usage, rules.usage.sharing_lookback_days
     if u is None:
         texts = dict.fromkeys(GrowthSignals.model_fields, "unknown — usage data missing")
     else:
@@ -147,11 +149,11 @@ def _growth(a: AccountAssessment, rules: Rules) -> tuple[GrowthSignals, list[Evi
     return GrowthSignals(**{e.topic.removeprefix("growth."): e.line for e in entries[:3]}), entries
 
 
-def _benchmark_lines(a: AccountAssessment) -> list[str]:
+def _benchmark_lines(assessment: AccountAssessment) -> list[str]:
     out = []
-    for b in a.benchmarks:
+    for b in assessment.benchmarks:
         value = f"{b.value:g}" if b.metric == "workflow_completions_90d" else pct(b.value)
-        peers = f"percentile {b.percentile:g} among {b.peers} {a.segment} accounts"
+        peers = f"percentile {b.percentile:g} among {b.peers} {assessment.segment} accounts"
         out.append(f"{METRIC_NAMES[b.metric]} {value}: {b.label} ({peers})")
     return out
 
@@ -165,32 +167,31 @@ def _and_list(items: tuple[str, ...]) -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
-def _customer_benchmark(a: AccountAssessment) -> str | None:
+def _customer_benchmark(assessment: AccountAssessment) -> str | None:
     for label in ("top quartile", "above median"):
-        best = next((b for b in a.benchmarks if b.label == label), None)
+        best = next((b for b in assessment.benchmarks if b.label == label), None)
         if best:
             where = "in the top quartile" if label == "top quartile" else "above the median"
-            return f"{where} of similar {SEGMENT_WORDS[a.segment]} teams for {METRIC_NAMES[best.metric]}"
+            return f"{where} of similar {SEGMENT_WORDS[assessment.segment]} teams for {METRIC_NAMES[best.metric]}"
     return None
 
 
-def _value(a: AccountAssessment, snapshot: AccountSnapshot, rules: Rules) -> tuple[ValueDelivered, list[EvidenceEntry]]:
+def _value(
+    assessment: AccountAssessment, snapshot: AccountSnapshot, rules: Rules
+) -> tuple[ValueDelivered, list[EvidenceEntry]]:
     """Value already delivered, lead with it (seed 000): outcomes, their worth, benchmarks."""
     outcomes = recent_outcomes(snapshot, rules.value.roi_lookback_days)
-    described = [
-        f"{o.description or f'{o.metric} {o.value:g} {o.unit}'.strip()} (reported {day(o.ts)})" for o in outcomes
-    ]
+    described = [f"{o.text} (reported {day(o.ts)})" for o in outcomes]
     entries = [_entry(f"value.outcome.{i}", Source.outcomes, text) for i, text in enumerate(described)]
-    if a.roi.current_value:
-        worth = f"{money(a.roi.current_value, a.currency)} of time saved ({a.roi.current_value_basis})"
+    if assessment.roi.current_value:
+        worth = f"{money(assessment.roi.current_value, assessment.currency)} of time saved ({assessment.roi.current_value_basis})"
         entries.append(_entry("value.current_value", Source.outcomes, worth))
-    if a.usage is not None:
-        flows = (
-            f"{a.usage.workflow_completions_90d} workflow completions in the last {rules.usage.signal_window_days} days"
-        )
+    if assessment.usage is not None:
+        flows = f"{assessment.usage.workflow_completions_90d} workflow completions in the last {rules.usage.signal_window_days} days"
         entries.append(_entry("value.workflows", Source.usage, flows))
     entries += [
-        _entry(f"benchmark.{b.metric}", Source.usage, t) for b, t in zip(a.benchmarks, _benchmark_lines(a), strict=True)
+        _entry(f"benchmark.{b.metric}", Source.usage, t)
+        for b, t in zip(assessment.benchmarks, _benchmark_lines(assessment), strict=True)
     ]
     no_outcome = f"no measurable outcome reported in the last {rules.value.roi_lookback_days} days"
     headline = entries[0].line if described else f"{Source.outcomes.citation} {no_outcome}"
@@ -198,7 +199,7 @@ def _value(a: AccountAssessment, snapshot: AccountSnapshot, rules: Rules) -> tup
     return ValueDelivered(headline=headline, supporting=supporting), entries
 
 
-def _internal_entries(a: AccountAssessment, snapshot: AccountSnapshot) -> list[EvidenceEntry]:
+def _internal_entries(assessment: AccountAssessment, snapshot: AccountSnapshot) -> list[EvidenceEntry]:
     out = [
         _entry(
             f"gate.{c.id}",
@@ -206,10 +207,10 @@ def _internal_entries(a: AccountAssessment, snapshot: AccountSnapshot) -> list[E
             f"gate {c.id} {'unknown' if c.passed is None else 'passed' if c.passed else 'failed'}: {c.evidence}",
             "internal",
         )
-        for c in a.gate.checks
+        for c in assessment.gate.checks
     ]
-    out += [_entry(f"blocker.{b.id}", b.source, b.detail, "internal") for b in a.blockers]
-    cal = a.calendar
+    out += [_entry(f"blocker.{b.id}", b.source, b.detail, "internal") for b in assessment.blockers]
+    cal = assessment.calendar
     out.append(_entry("calendar", Source.catalog, f"first allowed day {day(cal.first_allowed_day)}", "internal"))
     out += [
         _entry(
@@ -218,9 +219,9 @@ def _internal_entries(a: AccountAssessment, snapshot: AccountSnapshot) -> list[E
             f"{m.weeks_before} weeks before renewal ({day(m.date)}): {m.action} — {m.owner}{' (past)' if m.past else ''}",
             "internal",
         )
-        for m in a.renewal_timeline
+        for m in assessment.renewal_timeline
     ]
-    sc = a.switching_cost
+    sc = assessment.switching_cost
     out.append(_entry("switching_cost", Source.crm, f"switching cost {_switching(sc)}", "internal"))
     buyer = _economic_buyer(snapshot)
     out.append(
@@ -233,7 +234,7 @@ def _internal_entries(a: AccountAssessment, snapshot: AccountSnapshot) -> list[E
     )
     out += [
         _entry(f"missing.{m.kind.value}", m.kind, f"{m.kind.value} data missing: {m.reason}", "internal")
-        for m in a.missing_evidence
+        for m in assessment.missing_evidence
     ]
     return out
 
@@ -260,11 +261,13 @@ def _initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules
     return Initiative(keyword=keyword, module=module.name if module else module_id, day=i.ts.date(), channel=i.source)
 
 
-def _risk_factors(a: AccountAssessment, snapshot: AccountSnapshot) -> tuple[str, ...]:
-    risks = [*a.gate.reasons, *(f"{b.source.citation} {b.detail}" for b in a.blockers)]
-    risks += [f"{m.kind.citation} {m.kind.value} data missing: {m.reason}" for m in a.missing_evidence]
-    if a.unevaluated_types:
-        risks.append(f"{Source.usage.citation} not evaluated for missing data: {', '.join(a.unevaluated_types)}")
+def _risk_factors(assessment: AccountAssessment, snapshot: AccountSnapshot) -> tuple[str, ...]:
+    risks = [*assessment.gate.reasons, *(f"{b.source.citation} {b.detail}" for b in assessment.blockers)]
+    risks += [f"{m.kind.citation} {m.kind.value} data missing: {m.reason}" for m in assessment.missing_evidence]
+    if assessment.unevaluated_types:
+        risks.append(
+            f"{Source.usage.citation} not evaluated for missing data: {', '.join(assessment.unevaluated_types)}"
+        )
     if not _economic_buyer(snapshot):
         risks.append(
             f"{Source.crm.citation} no active economic buyer on record — the champion may need to socialise the case internally"
@@ -272,42 +275,50 @@ def _risk_factors(a: AccountAssessment, snapshot: AccountSnapshot) -> tuple[str,
     return tuple(risks)
 
 
-def _timing(a: AccountAssessment, kind: ProposalKind) -> str:
+def _timing(assessment: AccountAssessment, kind: ProposalKind) -> str:
     if kind == "fix_footprint_first":
-        return f"Not now — fix the footprint first: {'; '.join(a.gate.reasons)}. Revisit once the gate passes."
-    cal = a.calendar
+        return f"Not now — fix the footprint first: {'; '.join(assessment.gate.reasons)}. Revisit once the gate passes."
+    cal = assessment.calendar
     if kind == "wait_until":
-        dated = cal.first_allowed_day > a.as_of
-        details = "; ".join(b.detail for b in a.blockers)
+        dated = cal.first_allowed_day > assessment.as_of
+        details = "; ".join(b.detail for b in assessment.blockers)
         return f"Wait{f' until {day(cal.first_allowed_day)}' if dated else ' until resolved'}: {details}."
-    text = f"{TIER_TIMING[a.tier].capitalize()} (score {a.score}, {a.tier})."
-    if a.latest_trigger:
-        t = a.latest_trigger
+    text = f"{TIER_TIMING[assessment.tier].capitalize()} (score {assessment.score}, {assessment.tier})."
+    if assessment.latest_trigger:
+        t = assessment.latest_trigger
         text += f" Open with {t.id}{f' ({day(t.date)})' if t.date else ''}: {t.detail}."
     first = cal.phases[0] if cal.phases else None
     if first:
         text += f" Days {first.days}: {day(first.start)} to {day(first.end)}."
-    upcoming = next((m for m in a.renewal_timeline if not m.past), None)
+    upcoming = next((m for m in assessment.renewal_timeline if not m.past), None)
     if upcoming:
         text += f" Pre-renewal: {upcoming.action} by {day(upcoming.date)}."
     return text
 
 
-def _brief(a: AccountAssessment, kind: ProposalKind, offer: str) -> str:
-    price, held = money(a.proposed_expansion_value, a.currency), f"The {a.expansion_type} offer"
+def _brief(assessment: AccountAssessment, kind: ProposalKind, offer: str) -> str:
+    price, held = (
+        money(assessment.proposed_expansion_value, assessment.currency),
+        f"The {assessment.expansion_type} offer",
+    )
     if kind == "fix_footprint_first":
-        reasons = "; ".join(a.gate.reasons)
-        return f"Fix the footprint first: {a.name} is not ready for an expansion conversation — {reasons}. {held} ({price}) waits until the gate passes."
+        reasons = "; ".join(assessment.gate.reasons)
+        return f"Fix the footprint first: {assessment.name} is not ready for an expansion conversation — {reasons}. {held} ({price}) waits until the gate passes."
     if kind == "wait_until":
-        details = "; ".join(b.detail for b in a.blockers)
-        dated = a.calendar.first_allowed_day > a.as_of
-        until = f"until {day(a.calendar.first_allowed_day)} at the earliest" if dated else "until resolved"
+        details = "; ".join(b.detail for b in assessment.blockers)
+        dated = assessment.calendar.first_allowed_day > assessment.as_of
+        until = f"until {day(assessment.calendar.first_allowed_day)} at the earliest" if dated else "until resolved"
         return f"Wait {until}: {details}. {held} ({price}) waits; no pitch before then."
-    arr, total = money(a.current_arr, a.currency), money(a.total_proposed_arr, a.currency)
-    return f"Expansion proposal for {a.name}: {offer} at {price}, taking ARR from {arr} to {total}."
+    arr, total = (
+        money(assessment.current_arr, assessment.currency),
+        money(assessment.total_proposed_arr, assessment.currency),
+    )
+    return f"Expansion proposal for {assessment.name}: {offer} at {price}, taking ARR from {arr} to {total}."
 
 
-def _discovery_questions(a: AccountAssessment, kind: ProposalKind, facts_signal: str, problem: str) -> list[str]:
+def _discovery_questions(
+    assessment: AccountAssessment, kind: ProposalKind, facts_signal: str, problem: str
+) -> list[str]:
     """Seed 001 step 4: open, problem-first questions; briefs ask about value, not expansion."""
     if kind != "expansion_proposal":
         return [
@@ -325,190 +336,233 @@ def _discovery_questions(a: AccountAssessment, kind: ProposalKind, facts_signal:
     ]
 
 
-def _observed(a: AccountAssessment, f: DraftFacts) -> tuple[str, str]:
+def _observed(assessment: AccountAssessment, facts: DraftFacts) -> tuple[str, str]:
     """The observed signal and the problem it points at, per expansion type (seed 001 step 3)."""
-    region = ", ".join(r.region for r in f.regions) or "another region"
+    region = ", ".join(r.region for r in facts.regions) or "another region"
     return {
         "seat_growth": (
-            f"{f.utilisation or 'most'} of your seats are in use",
+            f"{facts.utilisation or 'most'} of your seats are in use",
             "access for everyone who needs the product",
         ),
         "tier_upgrade": (
             "your team keeps reaching features of the next tier",
-            f"work that needs {f.next_tier_features or 'more capability'}",
+            f"work that needs {facts.next_tier_features or 'more capability'}",
         ),
         "cross_sell": (
-            f"your team mentioned {f.initiative.keyword if f.initiative else 'a new need'}",
-            f"{f.initiative.keyword if f.initiative else 'that need'}",
+            f"your team mentioned {facts.initiative.keyword if facts.initiative else 'a new need'}",
+            f"{facts.initiative.keyword if facts.initiative else 'that need'}",
         ),
         "geographic_expansion": (f"people in {region} are using the product", f"the rollout in {region}"),
-        "multi_year_renewal": (f"your renewal is coming up on {day(f.renewal_day)}", "planning for next year"),
+        "multi_year_renewal": (f"your renewal is coming up on {day(facts.renewal_day)}", "planning for next year"),
         "professional_services": ("adoption has room to grow", "rollout and adoption"),
-    }[a.expansion_type]
+    }[assessment.expansion_type]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What every section of the proposal is built from: the assessment, its evidence, the offer, the rules."""
+
+    assessment: AccountAssessment
+    snapshot: AccountSnapshot
+    choice: ExpansionChoice
+    rules: Rules
+
+
+def _usage_facts(inputs: _Inputs) -> dict[str, Any]:
+    usage, rules = inputs.assessment.usage, inputs.rules
+    return {
+        "utilisation": pct(usage.utilisation) if usage and usage.utilisation is not None else None,
+        "at_capacity": bool(
+            usage and usage.utilisation is not None and usage.utilisation >= rules.signals.capacity_utilisation
+        ),
+        "active_users": usage.active_users_30d if usage else None,
+        "sharing_users": len(usage.sharing_users) if usage else 0,
+        "departments": usage.new_departments if usage else (),
+        "feature_hits": tuple(sorted((usage.gate_hits_90d if usage else {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def _value_facts(inputs: _Inputs) -> dict[str, Any]:
+    assessment, account = inputs.assessment, inputs.snapshot.account
+    outcomes = recent_outcomes(inputs.snapshot, inputs.rules.value.roi_lookback_days)
+    latest = outcomes[0] if outcomes else None
+    roi = assessment.roi
+    return {
+        "headcount": (account.employees_at_signing, account.employees_now) if account.headcount_grew else None,
+        "outcome": latest.text.strip().rstrip(".") if latest else None,
+        "outcome_day": latest.ts if latest else None,
+        "current_value": money(roi.current_value, assessment.currency) if roi.current_value else None,
+        "benchmark": _customer_benchmark(assessment),
+    }
+
+
+def _offer_facts(inputs: _Inputs, offer: str) -> dict[str, Any]:
+    assessment, choice, catalog, currency = (
+        inputs.assessment,
+        inputs.choice,
+        inputs.rules.catalog,
+        inputs.assessment.currency,
+    )
+    next_tier = catalog.tier(choice.next_tier) if choice.next_tier else None
+    module = catalog.module(choice.module_id) if choice.module_id else None
+    expected = module.expected_outcome if module and module.expected_outcome else None
+    roi = assessment.roi
+    return {
+        "offer": offer,
+        "discount_authority": assessment.pricing.discount_authority,
+        "proposed_value": assessment.proposed_expansion_value,
+        "total_value": assessment.total_proposed_arr,
+        "price": money(assessment.proposed_expansion_value, currency),
+        "total": money(assessment.total_proposed_arr, currency),
+        "seats_licensed": inputs.snapshot.account.seats_licensed,
+        "seats_added": assessment.pricing.seats_added,
+        "incremental_value": money(roi.expected_incremental_value, currency)
+        if roi.expected_incremental_value
+        else None,
+        "payback_months": f"{roi.payback_months:g}" if roi.payback_months is not None else None,
+        "current_tier": inputs.snapshot.account.plan_tier,
+        "next_tier": choice.next_tier,
+        "next_tier_features": _and_list(next_tier.features) if next_tier and next_tier.features else None,
+        "module_name": module.name if module else None,
+        "module_hours": f"{expected.value * (12 if expected.per == 'month' else 1):g}" if expected else None,
+        "regions": choice.new_regions,
+        "initiative": _initiative(inputs.snapshot, choice, inputs.rules),
+    }
+
+
+def _timing_facts(inputs: _Inputs) -> dict[str, Any]:
+    assessment, account = inputs.assessment, inputs.snapshot.account
+    return {
+        "renewal_day": account.renewal_date,
+        "renewal_days": (account.renewal_date - assessment.as_of).days,
+        "first_allowed_day": assessment.calendar.first_allowed_day,
+        "blocker_ids": tuple(b.id for b in assessment.blockers),
+    }
+
+
+def _drafting_facts(inputs: _Inputs, kind: ProposalKind, lines: tuple[EvidenceEntry, ...]) -> dict[str, Any]:
+    """What the drafter may say and in which frames: the grounded figures, scripts and objections."""
+    assessment = inputs.assessment
+    allowed = figures_in(assessment.name)
+    for entry in lines:
+        allowed = allowed | figures_in(entry.line, skip_quoted=True)
+    pitching = kind == "expansion_proposal"
+    scripts = tuple(dict.fromkeys(TRIGGER_SCRIPTS[t.id] for t in assessment.triggers)) if pitching else ()
+    specific = (("type_specific", TYPE_OBJECTIONS[assessment.expansion_type]),) if pitching else ()
+    return {
+        "allowed": allowed,
+        "script_kinds": scripts or ("check_in",),
+        "objections": COMMON_OBJECTIONS + specific,
+    }
 
 
 def _facts(
-    a: AccountAssessment,
-    snapshot: AccountSnapshot,
-    choice: ExpansionChoice,
-    rules: Rules,
-    kind: ProposalKind,
-    lines: tuple[EvidenceEntry, ...],
-    risks: tuple[str, ...],
-    offer: str,
+    inputs: _Inputs, *, kind: ProposalKind, lines: tuple[EvidenceEntry, ...], risks: tuple[str, ...], offer: str
 ) -> DraftFacts:
-    acct, u, roi, cur = snapshot.account, a.usage, a.roi, a.currency
-    nxt = rules.catalog.tier(choice.next_tier) if choice.next_tier else None
-    module = rules.catalog.module(choice.module_id) if choice.module_id else None
-    outcomes = recent_outcomes(snapshot, rules.value.roi_lookback_days)
-    latest = outcomes[0] if outcomes else None
-    grew = (
-        acct.employees_at_signing is not None
-        and acct.employees_now is not None
-        and acct.employees_now > acct.employees_at_signing
-    )
-    allowed = figures_in(acct.name)
-    for e in lines:
-        allowed = allowed | figures_in(e.line, skip_quoted=True)
-    scripts = tuple(dict.fromkeys(TRIGGER_SCRIPTS[t.id] for t in a.triggers)) if kind == "expansion_proposal" else ()
-    outcome_hours = module.expected_outcome if module and module.expected_outcome else None
+    """The drafter's inputs, one named section at a time."""
+    assessment = inputs.assessment
     return DraftFacts(
-        account_name=a.name,
-        contact=_contact(snapshot),
+        account_name=assessment.name,
+        contact=_contact(inputs.snapshot),
         kind=kind,
-        expansion_type=a.expansion_type,
-        currency=cur,
-        as_of=a.as_of,
+        expansion_type=assessment.expansion_type,
+        currency=assessment.currency,
+        as_of=assessment.as_of,
         lines=lines,
-        allowed=allowed,
-        script_kinds=scripts or ("check_in",),
-        objections=COMMON_OBJECTIONS
-        + ((("type_specific", TYPE_OBJECTIONS[a.expansion_type]),) if kind == "expansion_proposal" else ()),
-        discount_authority=a.pricing.discount_authority,
-        proposed_value=a.proposed_expansion_value,
-        total_value=a.total_proposed_arr,
         risk_factors=risks,
-        utilisation=pct(u.utilisation) if u and u.utilisation is not None else None,
-        at_capacity=bool(u and u.utilisation is not None and u.utilisation >= rules.signals.capacity_utilisation),
-        seats_licensed=acct.seats_licensed,
-        active_users=u.active_users_30d if u else None,
-        sharing_users=len(u.sharing_users) if u else 0,
-        departments=u.new_departments if u else (),
-        headcount=(acct.employees_at_signing, acct.employees_now) if grew else None,
-        outcome=(latest.description or f"{latest.metric} {latest.value:g} {latest.unit}").strip().rstrip(".")
-        if latest
-        else None,
-        outcome_day=latest.ts if latest else None,
-        current_value=money(roi.current_value, cur) if roi.current_value else None,
-        benchmark=_customer_benchmark(a),
-        offer=offer,
-        price=money(a.proposed_expansion_value, cur),
-        total=money(a.total_proposed_arr, cur),
-        seats_added=a.pricing.seats_added,
-        incremental_value=money(roi.expected_incremental_value, cur) if roi.expected_incremental_value else None,
-        payback_months=f"{roi.payback_months:g}" if roi.payback_months is not None else None,
-        current_tier=acct.plan_tier,
-        next_tier=choice.next_tier,
-        next_tier_features=_and_list(nxt.features) if nxt and nxt.features else None,
-        module_name=module.name if module else None,
-        module_hours=f"{outcome_hours.value * (12 if outcome_hours.per == 'month' else 1):g}"
-        if outcome_hours
-        else None,
-        feature_hits=tuple(sorted((u.gate_hits_90d if u else {}).items(), key=lambda kv: (-kv[1], kv[0]))),
-        regions=choice.new_regions,
-        initiative=_initiative(snapshot, choice, rules),
-        renewal_day=acct.renewal_date,
-        renewal_days=(acct.renewal_date - a.as_of).days,
-        first_allowed_day=a.calendar.first_allowed_day,
-        blocker_ids=tuple(b.id for b in a.blockers),
+        **_drafting_facts(inputs, kind, lines),
+        **_usage_facts(inputs),
+        **_value_facts(inputs),
+        **_offer_facts(inputs, offer),
+        **_timing_facts(inputs),
     )
 
 
-def assemble(a: AccountAssessment, snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Assembled:
+def assemble(
+    assessment: AccountAssessment, snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules
+) -> Assembled:
     """The deterministic proposal for `a`, whose offer is `choice` (the rule's, or the CSM's forced type)."""
-    kind, offer, acct = proposal_kind(a), offer_phrase(a, choice, rules), snapshot.account
-    value, value_entries = _value(a, snapshot, rules)
-    growth, growth_entries = _growth(a, rules)
-    benchmark = "; ".join(_benchmark_lines(a)) or "no segment benchmark available"
-    sc = a.switching_cost
+    kind, offer, acct = proposal_kind(assessment), offer_phrase(assessment, choice, rules), snapshot.account
+    value, value_entries = _value(assessment, snapshot, rules)
+    growth, growth_entries = _growth(assessment, rules)
+    benchmark = "; ".join(_benchmark_lines(assessment)) or "no segment benchmark available"
+    sc = assessment.switching_cost
     evidence = Evidence(
         value_delivered=value,
         growth_signals=growth,
         benchmark_position=f"{Source.usage.citation} {benchmark}",
         switching_cost=f"{Source.crm.citation} {_switching(sc)}",
     )
-    price, cur = money(a.proposed_expansion_value, a.currency), a.currency
+    price, cur = money(assessment.proposed_expansion_value, assessment.currency), assessment.currency
     account_line = (
-        f"{a.name}: {a.segment} account on the {acct.plan_tier} tier; ARR {money(a.current_arr, cur)}; "
+        f"{assessment.name}: {assessment.segment} account on the {acct.plan_tier} tier; ARR {money(assessment.current_arr, cur)}; "
         f"{acct.seats_licensed} seats at {money(acct.price_per_seat, cur)} per seat; renewal on {day(acct.renewal_date)}"
     )
-    offer_line = (
-        f"{offer}: {price} ({a.pricing.basis}); ARR {money(a.current_arr, cur)} → {money(a.total_proposed_arr, cur)}"
-    )
+    offer_line = f"{offer}: {price} ({assessment.pricing.basis}); ARR {money(assessment.current_arr, cur)} → {money(assessment.total_proposed_arr, cur)}"
     roi_lines = []
-    if a.roi.expected_incremental_value:
+    if assessment.roi.expected_incremental_value:
         roi_lines.append(
-            f"expected incremental value {money(a.roi.expected_incremental_value, cur)} per year ({a.roi.incremental_basis})"
+            f"expected incremental value {money(assessment.roi.expected_incremental_value, cur)} per year ({assessment.roi.incremental_basis})"
         )
-    if a.roi.payback_months is not None:
-        roi_lines.append(f"payback {a.roi.payback_months:g} months on {price}")
+    if assessment.roi.payback_months is not None:
+        roi_lines.append(f"payback {assessment.roi.payback_months:g} months on {price}")
     lines = (
         _entry("account", Source.crm, account_line),
         *growth_entries,
         *value_entries,
         *(
             _entry(f"signal.{s.id}", s.source, f"{s.id}: {s.evidence} — {s.points}/{s.weight} points")
-            for s in a.signals
+            for s in assessment.signals
         ),
         *(
             _entry(f"trigger.{t.id}", t.source, f"{t.id}{f' on {day(t.date)}' if t.date else ''}: {t.detail}")
-            for t in a.triggers
+            for t in assessment.triggers
         ),
-        _entry("offer.reason", a.expansion_reason.source, a.expansion_reason.text),
+        _entry("offer.reason", assessment.expansion_reason.source, assessment.expansion_reason.text),
         _entry("offer", Source.catalog, offer_line),
         *(_entry(f"roi.{i}", Source.outcomes, t) for i, t in enumerate(roi_lines)),
-        *_internal_entries(a, snapshot),
+        *_internal_entries(assessment, snapshot),
     )
-    risks = _risk_factors(a, snapshot)
-    facts = _facts(a, snapshot, choice, rules, kind, lines, risks, offer)
-    signal, problem = _observed(a, facts)
+    risks = _risk_factors(assessment, snapshot)
+    facts = _facts(_Inputs(assessment, snapshot, choice, rules), kind=kind, lines=lines, risks=risks, offer=offer)
+    signal, problem = _observed(assessment, facts)
     core = ProposalCore(
-        account_id=a.account_id,
-        expansion_type=a.expansion_type,
-        current_arr=a.current_arr,
-        proposed_expansion_value=a.proposed_expansion_value,
-        total_proposed_arr=a.total_proposed_arr,
+        account_id=assessment.account_id,
+        expansion_type=assessment.expansion_type,
+        current_arr=assessment.current_arr,
+        proposed_expansion_value=assessment.proposed_expansion_value,
+        total_proposed_arr=assessment.total_proposed_arr,
         evidence=evidence,
         kind=kind,
-        brief=_brief(a, kind, offer),
-        as_of=a.as_of,
-        account_name=a.name,
+        brief=_brief(assessment, kind, offer),
+        as_of=assessment.as_of,
+        account_name=assessment.name,
         currency=cur,
-        score=a.score,
-        tier=a.tier,
-        signals=list(a.signals),
-        gate=a.gate,
-        blockers=list(a.blockers),
-        triggers=list(a.triggers),
-        roi=a.roi,
-        calendar=a.calendar,
-        renewal_timeline=list(a.renewal_timeline),
-        discovery_questions=_discovery_questions(a, kind, signal, problem),
+        score=assessment.score,
+        tier=assessment.tier,
+        signals=list(assessment.signals),
+        gate=assessment.gate,
+        blockers=list(assessment.blockers),
+        triggers=list(assessment.triggers),
+        roi=assessment.roi,
+        calendar=assessment.calendar,
+        renewal_timeline=list(assessment.renewal_timeline),
+        discovery_questions=_discovery_questions(assessment, kind, signal, problem),
         evidence_lines=list(lines),
-        missing_evidence=list(a.missing_evidence),
+        missing_evidence=list(assessment.missing_evidence),
     )
-    d = a.pricing.discount_authority
+    d = assessment.pricing.discount_authority
     authority = (
-        f"CSM can offer up to {pct(d)} on {a.expansion_type} without approval"
+        f"CSM can offer up to {pct(d)} on {assessment.expansion_type} without approval"
         if d
-        else f"No discount authority on {a.expansion_type}: any discount needs approval"
+        else f"No discount authority on {assessment.expansion_type}: any discount needs approval"
     )
     return Assembled(
         core=core,
-        pricing_standard=a.proposed_expansion_value,
+        pricing_standard=assessment.proposed_expansion_value,
         discount_authority=authority,
         risk_factors=risks,
-        timing=_timing(a, kind),
+        timing=_timing(assessment, kind),
         facts=facts,
     )
 
