@@ -163,7 +163,11 @@ def timeline_chart(
             labels.append(f"days {phase.days}")
         ax.axvline(_day(as_of), color=INK, linewidth=1, label=f"as of {as_of.isoformat()}")
         ax.axvline(
-            _day(renewal_date), color=SEATS, linestyle="dashed", linewidth=1, label=f"renewal {renewal_date.isoformat()}"
+            _day(renewal_date),
+            color=SEATS,
+            linestyle="dashed",
+            linewidth=1,
+            label=f"renewal {renewal_date.isoformat()}",
         )
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
