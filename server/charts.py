@@ -19,7 +19,7 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from skills.playbook.calendar import CalendarPhase
 from skills.playbook.readiness_score import Signal
@@ -82,15 +82,26 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _figure(height_in: float) -> Figure:
-    return Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
+def _figure(height_in: float, left_in: float, bottom_in: float) -> Figure:
+    """Fixed margins in inches (a layout engine would redraw the figure several times to find them)."""
+    fig = Figure(figsize=(WIDTH_IN, height_in))
+    fig.subplots_adjust(
+        left=left_in / WIDTH_IN, right=1 - 0.3 / WIDTH_IN, top=1 - 0.35 / height_in, bottom=bottom_in / height_in
+    )
+    return fig
+
+
+def _date_axis(fig: Figure, ax: Any) -> None:
+    ax.xaxis.set_major_formatter(DATE_AXIS)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    fig.legend(loc="lower center", ncols=3, fontsize=8, bbox_to_anchor=(0.5, 0.0))
 
 
 def signals_chart(signals: Sequence[Signal], score: int, currency: str, arr: float) -> str:
     """Points earned against points possible for each of the readiness signals."""
     title = f"Readiness score {score} of {sum(s.weight for s in signals)} points"
     with _lock, rc_context(_STYLE):
-        fig = _figure(0.45 + 0.3 * len(signals))
+        fig = _figure(0.85 + 0.28 * len(signals), 1.7, 0.45)
         ax = fig.add_subplot()
         names = [s.id.replace("_", " ") for s in signals][::-1]
         possible = [s.weight for s in signals][::-1]
@@ -113,7 +124,7 @@ def usage_chart(
     """Weekly 30-day active users against licensed seats, with the capacity threshold."""
     title = "Active users (30 days) against licensed seats, weekly"
     with _lock, rc_context(_STYLE):
-        fig = _figure(2.6)
+        fig = _figure(2.85, 0.6, 0.8)
         ax = fig.add_subplot()
         ordered = sorted(points, key=lambda p: p.day)
         days = [_day(p.day) for p in ordered]
@@ -131,10 +142,8 @@ def usage_chart(
         ax.set_ylim(bottom=0, top=max([seats, *(p.active_users_30d for p in ordered)], default=1) * 1.15 + 1)
         ax.set_ylabel("users")
         ax.set_xlabel("week ending")
-        ax.xaxis.set_major_formatter(DATE_AXIS)
         ax.set_title(f"{title} · {money(price_per_seat, currency)} per seat per year", loc="left", fontsize=10)
-        fig.legend(loc="outside lower center", ncols=3, fontsize=8)
-        fig.autofmt_xdate(rotation=30)
+        _date_axis(fig, ax)
         return _svg(fig, title)
 
 
@@ -150,7 +159,7 @@ def timeline_chart(
     title = "Triggers and the 90-day expansion calendar"
     dated = [t for t in triggers if t.date is not None]
     with _lock, rc_context(_STYLE):
-        fig = _figure(0.9 + 0.28 * (len(dated) + len(phases)))
+        fig = _figure(1.4 + 0.28 * (len(dated) + len(phases)), 1.7, 0.8)
         ax = fig.add_subplot()
         labels: list[str] = []
         for row, t in enumerate(dated):
@@ -172,12 +181,10 @@ def timeline_chart(
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.set_xlabel("date")
-        ax.xaxis.set_major_formatter(DATE_AXIS)
         span = [as_of, renewal_date, *(t.date for t in dated if t.date), *(p.end for p in phases)]
         ax.set_xlim(_day(min(span) - timedelta(days=7)), _day(max(span) + timedelta(days=7)))
         ax.set_title(f"{title} · proposed {money(proposed_value, currency)} a year", loc="left", fontsize=10)
-        fig.legend(loc="outside lower center", ncols=2, fontsize=8)
-        fig.autofmt_xdate(rotation=30)
+        _date_axis(fig, ax)
         return _svg(fig, title)
 
 
@@ -185,7 +192,7 @@ def value_chart(current_arr: float, proposed_value: float, currency: str) -> str
     """Current ARR and the proposed expansion stacked: the total the proposal asks for."""
     title = f"Annual recurring revenue ({currency})"
     with _lock, rc_context(_STYLE):
-        fig = _figure(1.5)
+        fig = _figure(1.5, 0.8, 0.45)
         ax = fig.add_subplot()
         ax.barh(["current"], [current_arr], color=POSSIBLE)
         ax.barh(["proposed"], [current_arr], color=POSSIBLE)
