@@ -21,7 +21,7 @@ window.renderResult = function (result) {
   const table = el("table"); table.id = "signals";
   for (const s of a.signals) {
     const row = el("tr", null, s.met ? "ok" : "");
-    row.append(el("td", label(s.id)), el("td", s.points + " / " + s.weight), el("td", "Per " + s.source + ": " + s.evidence));
+    row.append(el("td", label(s.id)), el("td", s.points + " / " + s.weight), el("td", cited(s.source, s.evidence)));
     table.appendChild(row);
   }
   root.appendChild(table);
@@ -34,7 +34,7 @@ window.renderResult = function (result) {
   left.appendChild(ul);
   const right = el("div"); right.appendChild(el("h2", "Triggers"));
   const ol = el("ol");
-  for (const t of a.triggers) ol.appendChild(el("li", (t.date ?? "undated") + " " + label(t.id) + ": " + t.detail));
+  for (const t of a.triggers) ol.appendChild(el("li", (t.date ?? "undated") + " " + label(t.id) + ": " + cited(t.source, t.detail)));
   if (!ol.children.length) ol.appendChild(el("li", "No trigger yet."));
   right.appendChild(ol);
   cols.append(left, right); root.appendChild(cols);

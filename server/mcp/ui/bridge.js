@@ -19,6 +19,8 @@ function el(tag, text, cls) {
   if (cls) node.className = cls;
   return node;
 }
+const CITATIONS = { crm: "Per CRM:", usage: "Per usage:", support: "Per support:", conversations: "Per conversations:", outcomes: "Per outcomes:", catalog: "Per catalog:" };
+const cited = (source, text) => (CITATIONS[source] ?? "Per " + source + ":") + " " + text;
 const label = (v) => String(v ?? "").replace(/_/g, " ");
 const money = (v, currency) => currency + " " + Math.round(Number(v)).toLocaleString("en-US");
 function applyContext(ctx) {
