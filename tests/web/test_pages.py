@@ -6,6 +6,7 @@ import email
 import re
 from collections.abc import Iterator
 from email.policy import default
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -233,3 +234,17 @@ def test_markup_in_the_customer_summary_is_escaped_on_the_review_page(client: Te
     proposal_id = draft(client, "ACC-00001")
     page = client.get(f"/proposals/{proposal_id}").text
     assert HOSTILE not in page and "<script>alert" not in page
+
+
+def test_an_account_without_a_usage_source_says_so_instead_of_a_chart(tmp_path: Path) -> None:
+    from server.settings import Settings
+    from tests.web.helpers import hostile_workspace
+
+    workspace = hostile_workspace(tmp_path)
+    (workspace / "usage_events.csv").unlink()
+    desk = Desk(Settings(workspace=workspace))
+    client = TestClient(create_app(desk, allowed_hosts=["testserver"]))
+    page = client.get("/accounts/ACC-00002")
+    assert page.status_code == 200
+    assert "No usage source: the usage chart cannot be drawn." in page.text
+    assert 'id="chart-usage"' not in page.text and 'id="chart-signals"' in page.text

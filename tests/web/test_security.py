@@ -73,3 +73,44 @@ def test_cli_refuses_a_public_address_without_a_token() -> None:
     result = CliRunner().invoke(main, ["web", "--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "EXPANSION_DESK_HTTP_TOKEN" in result.output
+
+
+def test_the_web_command_serves_with_a_token_and_never_logs_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.web.browser import free_port
+
+    port = free_port()
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "EXPANSION_DESK_HTTP_TOKEN": TOKEN}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "web", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                anonymous = httpx.get(url + "/", headers={"accept": "application/json"}, timeout=30)
+                break
+            except httpx.TransportError:
+                assert child.poll() is None, child.communicate()[1]
+                assert time.monotonic() < deadline, "expansion-desk web did not start"
+                time.sleep(0.2)
+        assert anonymous.status_code == 401
+        signed = httpx.get(url + "/proposals", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
+        assert signed.status_code == 200 and "Review queue" in signed.text
+    finally:
+        child.terminate()
+        out, err = child.communicate(timeout=20)
+    assert "review desk at http://127.0.0.1:" in err and "token required" in err
+    assert TOKEN not in out + err
+    assert "GET /proposals" in out + err, "the access log is on"
