@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
@@ -47,6 +48,7 @@ def web(workspace: Path | None, config: Path | None, host: str, port: int) -> No
             raise click.UsageError(NO_TOKEN.format(host=host))
         desk = Desk(settings)
     app = create_app(desk, token=token or None, allowed_hosts=allowed_hosts(host))
+    threading.Thread(target=app.state.desk.warm, name="rank-book", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     guard = "token required" if token else "loopback only, no token"
     click.echo(f"expansion-desk: review desk at http://{shown}:{port}/ ({guard})", err=True)

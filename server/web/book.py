@@ -32,6 +32,12 @@ def actionable(a: AccountAssessment) -> bool:
     return a.gate.passed and not a.blockers
 
 
+def value_case(a: AccountAssessment) -> str | None:
+    """The ROI's value case (strong, weak, unknown) when this build's ROI states one."""
+    found = getattr(a.roi, "value_case", None)
+    return str(found) if found is not None else None
+
+
 def _matches(a: AccountAssessment, f: dict[str, str]) -> bool:
     q = f["q"].lower()
     return (
@@ -40,6 +46,7 @@ def _matches(a: AccountAssessment, f: dict[str, str]) -> bool:
         and (not f["segment"] or a.segment == f["segment"])
         and (not f["offer"] or a.expansion_type == f["offer"])
         and (not f["actionable"] or actionable(a))
+        and (not f["value_case"] or value_case(a) == f["value_case"])
         and (not q or q in a.name.lower() or q in a.account_id.lower())
     )
 
@@ -55,7 +62,7 @@ def filtered(book: Sequence[AccountAssessment], f: dict[str, str]) -> list[Accou
 
 def read_filters(request: Request) -> dict[str, str]:
     p = request.query_params
-    f = {k: p.get(k, "").strip() for k in ("tier", "csm", "segment", "offer", "q", "as_of")}
+    f = {k: p.get(k, "").strip() for k in ("tier", "csm", "segment", "offer", "value_case", "q", "as_of")}
     f["actionable"] = "1" if p.get("actionable") else ""
     sort = p.get("sort", "rank")
     f["sort"] = sort if sort in SORTS else "rank"
@@ -91,6 +98,7 @@ async def book_page(request: Request) -> Response:
         csms=sorted({a.csm_owner for a in book}),
         segments=sorted({a.segment for a in book}),
         offers=EXPANSION_TYPES,
+        value_cases=sorted({c for c in map(value_case, book) if c is not None}),
         sorts={k: label for k, (label, _) in SORTS.items()},
         tier_counts={t: sum(1 for a in book if a.tier == t) for t in TIERS},
         actionable=actionable,

@@ -7,6 +7,7 @@ small on purpose: a shared cache in the desk can replace them without touching t
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,16 +20,21 @@ from server.store import ProposalStore
 from skills.assessment import AccountAssessment
 from skills.snapshot import Account
 
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 class Lru(Generic[K, V]):
-    """A bounded map that computes a missing value once, under a lock, and drops the oldest entry."""
+    """A bounded map that computes a missing value once per key and drops the oldest entry.
+
+    Concurrent requests for the same key wait for the one computation; other keys are not held up.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[K, V] = OrderedDict()
+        self._computing: dict[K, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, key: K, compute: Callable[[], V]) -> V:
@@ -36,10 +42,17 @@ class Lru(Generic[K, V]):
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
             value = compute()
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            with self._lock:
+                self._items[key] = value
+                self._computing.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
             return value
 
     def peek(self, key: K) -> V | None:
@@ -70,6 +83,13 @@ class DeskState:
 
     def day(self, as_of: str | None) -> date:
         return self.desk.as_of(as_of or None)
+
+    def warm(self) -> None:
+        """Rank the default day's book ahead of the first visit (run in a background thread)."""
+        try:
+            self.book(self.day(None))
+        except Exception as exc:  # the first request reports it properly; never kill the server
+            log.warning("could not rank the book ahead of the first visit: %s", exc)
 
     def book(self, day: date) -> tuple[AccountAssessment, ...]:
         """Every account, ranked best first."""
