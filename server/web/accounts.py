@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from connectors.errors import UnknownAccountError
 from server.proposals import build_proposal
+from server.store import StoreError
 from server.web.render import page
 from server.web.security import require_csrf
 from server.web.state import DeskState
@@ -31,8 +32,20 @@ async def account_page(request: Request) -> Response:
         return not_found(request, exc)
     charts = await run_in_threadpool(state.charts, assessment)
     account = state.account(account_id)
-    history = await run_in_threadpool(state.store().history, account_id)
-    return page(request, "account.html", a=assessment, account=account, charts=charts, history=history[:10], day=day)
+    try:
+        history, history_error = (await run_in_threadpool(lambda: state.store().history(account_id)))[:10], ""
+    except StoreError as exc:  # the evidence still reads without the store
+        history, history_error = [], str(exc)
+    return page(
+        request,
+        "account.html",
+        a=assessment,
+        account=account,
+        charts=charts,
+        history=history,
+        history_error=history_error,
+        day=day,
+    )
 
 
 async def draft_proposal(request: Request) -> Response:

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.desk import Desk
-from server.store import ProposalStore
+from server.store import ProposalStore, StoreError
 from server.web.app import create_app
 from tests.web.helpers import HOSTILE, csrf_of, desk_and_store
 
@@ -236,15 +236,22 @@ def test_markup_in_the_customer_summary_is_escaped_on_the_review_page(client: Te
     assert HOSTILE not in page and "<script>alert" not in page
 
 
-def test_an_account_without_a_usage_source_says_so_instead_of_a_chart(tmp_path: Path) -> None:
+def test_an_account_without_usage_or_store_still_shows_its_evidence(tmp_path: Path) -> None:
     from server.settings import Settings
     from tests.web.helpers import hostile_workspace
 
     workspace = hostile_workspace(tmp_path)
     (workspace / "usage_events.csv").unlink()
     desk = Desk(Settings(workspace=workspace))
-    client = TestClient(create_app(desk, allowed_hosts=["testserver"]))
+    unreachable = ProposalStore.__new__(ProposalStore)  # a store whose every call fails, as when the database is down
+
+    def down(_: str) -> list[object]:
+        raise StoreError("proposal store postgresql+psycopg://desk@db/cs: connection refused")
+
+    unreachable.history = down  # type: ignore[method-assign]
+    client = TestClient(create_app(desk, unreachable, allowed_hosts=["testserver"]))
     page = client.get("/accounts/ACC-00002")
     assert page.status_code == 200
     assert "No usage source: the usage chart cannot be drawn." in page.text
     assert 'id="chart-usage"' not in page.text and 'id="chart-signals"' in page.text
+    assert "Unavailable: proposal store postgresql+psycopg://desk@db/cs: connection refused" in page.text
