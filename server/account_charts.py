@@ -8,7 +8,7 @@ Licensed seats are the exported value (no seat history), which the chart's legen
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from server import charts
 from server.desk import Desk
@@ -63,7 +63,3 @@ def account_charts(desk: Desk, assessment: AccountAssessment, snapshot: AccountS
             assessment.proposed_expansion_value,
         ),
     )
-
-
-def history_days(as_of: date, weeks: int = HISTORY_WEEKS) -> tuple[date, ...]:
-    return tuple(as_of - timedelta(days=7 * k) for k in range(weeks))

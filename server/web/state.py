@@ -59,10 +59,6 @@ class Lru(Generic[K, V]):
         with self._lock:
             return self._items.get(key)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 class DeskState:
     def __init__(self, desk: Desk, store: ProposalStore | None = None) -> None:
