@@ -305,3 +305,27 @@ class ProposalStore:
             by_trigger=self._rates(t.c.trigger_id, t.join(p, t.c.proposal_id == p.c.id)),
             by_expansion_type=self._rates(p.c.expansion_type, p),
         )
+
+    def records(self, status: ProposalStatus | None = None, limit: int = 200) -> list[ProposalRecord]:
+        """Stored proposals across accounts, newest first; only those in `status` when given."""
+        p = self.proposals
+        query = select(p).order_by(p.c.created_at.desc(), p.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(p.c.status == status)
+        with self._db(), self.engine.connect() as conn:
+            return [self._record(row) for row in conn.execute(query)]
+
+    def revise(self, proposal_id: str, proposal: Proposal) -> None:
+        """Replace a draft's text after the CSM edited it (the caller has checked it); drafts only."""
+        p = self.proposals
+        with self._db(), self.engine.begin() as conn:
+            current = conn.execute(select(p.c.status).where(p.c.id == proposal_id)).scalar()
+            if current is None:
+                raise UnknownProposalError(f"no proposal {proposal_id!r} in the store")
+            if current != "draft":
+                raise ReviewError(f"proposal {proposal_id} is {current}: only a draft can be edited")
+            conn.execute(
+                update(p)
+                .where(p.c.id == proposal_id, p.c.status == "draft")
+                .values(proposal_json=proposal.model_dump_json())
+            )

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -97,7 +97,11 @@ class Toolbox:
         self.server = server
         self.read_only = read_only
 
-    def tool(self, *, title: str, annotations: ToolAnnotations) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    def tool(
+        self, *, title: str, annotations: ToolAnnotations, meta: dict[str, Any] | None = None
+    ) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Register a tool (`meta` becomes its `_meta`, e.g. an MCP App link); skipped in read-only mode
+        unless it is annotated read-only."""
         if self.read_only and not annotations.read_only_hint:
             return lambda func: func
-        return self.server.tool(title=title, annotations=annotations)
+        return self.server.tool(title=title, annotations=annotations, meta=meta)

@@ -13,6 +13,7 @@ from mcp.server.auth.settings import AuthSettings
 from server.desk import Desk
 from server.mcp import resources
 from server.mcp.access import DeskAccess, Toolbox
+from server.mcp.apps import build_apps
 from server.mcp.prompts import register_prompts
 from server.mcp.tools import book, proposals
 from server.store import ProposalStore
@@ -41,7 +42,13 @@ def build_server(
 ) -> MCPServer:
     """The `expansion-desk` server over `desk`. Drafts go to `store` (default: the one the settings
     name, opened on first use); HTTP callers pass a token verifier and auth settings."""
-    server: MCPServer = MCPServer("expansion-desk", instructions=INSTRUCTIONS, token_verifier=token_verifier, auth=auth)
+    server: MCPServer = MCPServer(
+        "expansion-desk",
+        instructions=INSTRUCTIONS,
+        token_verifier=token_verifier,
+        auth=auth,
+        extensions=[build_apps()],
+    )
     access = DeskAccess(desk, store)
     tools = Toolbox(server, read_only)
     for toolset in TOOLSETS:

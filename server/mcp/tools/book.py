@@ -2,11 +2,13 @@
 
 from typing import Annotated, Literal
 
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
 from server.mcp.access import READ_ONLY, AccountId, AsOf, DeskAccess, Toolbox, answer
+from server.mcp.apps import ACCOUNT_URI, ui_meta, with_account_charts
 from server.mcp.results import (
     AccountMatch,
     CrmRecord,
@@ -53,8 +55,10 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         )
         return answer(result.summary(), result)
 
-    @tools.tool(title="Score account", annotations=READ_ONLY)
-    def score_account(account_id: AccountId, as_of: AsOf = None) -> Annotated[CallToolResult, AccountAssessment]:
+    @tools.tool(title="Score account", annotations=READ_ONLY, meta=ui_meta(ACCOUNT_URI))
+    def score_account(
+        account_id: AccountId, ctx: Context, as_of: AsOf = None
+    ) -> Annotated[CallToolResult, AccountAssessment]:
         """Full expansion assessment of one account (the JSON of `expansion-desk score --json`). Read the
         readiness gate first: if it failed, the answer is "fix the footprint first" with its reasons,
         not a pitch. Then the readiness score and tier with per-signal evidence, the one recommended
@@ -64,7 +68,8 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         ("Per usage: ...")."""
         day = access.day(as_of)
         assessment = access.run(lambda d: d.assess(account_id, day))
-        return answer(score_summary(assessment), assessment)
+        result = answer(score_summary(assessment), assessment)
+        return access.run(lambda d: with_account_charts(result, ctx, d, assessment))
 
     @tools.tool(title="Pull CRM record", annotations=READ_ONLY)
     def pull_crm(account_id: AccountId) -> Annotated[CallToolResult, CrmRecord]:

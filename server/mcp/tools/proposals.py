@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
@@ -9,6 +10,7 @@ from pydantic import Field
 from connectors.errors import DataError
 from server.desk import Desk
 from server.mcp.access import WRITES, AccountId, AsOf, DeskAccess, Toolbox, answer
+from server.mcp.apps import PROPOSAL_URI, ui_meta, with_proposal_charts
 from server.mcp.results import SavedProposal
 from server.proposals import DrafterChoice
 from server.proposals import build_proposal as build_proposal_for
@@ -18,9 +20,10 @@ from skills.catalog import ExpansionType
 
 
 def register(tools: Toolbox, access: DeskAccess) -> None:
-    @tools.tool(title="Build expansion proposal", annotations=WRITES)
+    @tools.tool(title="Build expansion proposal", annotations=WRITES, meta=ui_meta(PROPOSAL_URI))
     def build_proposal(
         account_id: AccountId,
+        ctx: Context,
         expansion_type: Annotated[
             ExpansionType | None,
             Field(description="Omit to use the one offer the desk chose; set only when the CSM overrides it."),
@@ -53,7 +56,7 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
             return SavedProposal(proposal_id=store.save(proposal), proposal=proposal)
 
         result = access.run_with_store(build)
-        return answer(result.summary(), result)
+        return with_proposal_charts(answer(result.summary(), result), ctx, result.proposal)
 
     @tools.tool(title="Record CSM review", annotations=WRITES)
     def record_review(
