@@ -32,7 +32,7 @@ def test_default_reads_everything_from_the_workspace() -> None:
 @pytest.mark.parametrize(("sources", "message"), [
     ({"crm": "zendesk"}, "crm cannot come from zendesk; choose one of hubspot, salesforce, workspace"),
     ({"usage": "hubspot"}, "usage cannot come from hubspot; choose one of warehouse, workspace"),
-    ({"conversations": "salesforce"}, "conversations cannot come from salesforce; choose one of workspace"),
+    ({"conversations": "salesforce"}, "conversations cannot come from salesforce; choose one of gong, workspace"),
     ({"tickets": "warehouse"}, "tickets cannot come from warehouse"),
     ({"crm": "salesforce"}, r"sources use salesforce: add a \[connectors.salesforce\] table with at least instance_url"),
     ({"tickets": "zendesk"}, r"add a \[connectors.zendesk\] table"),
