@@ -23,9 +23,7 @@ def asked_initiative(snapshot: AccountSnapshot, modules: set[str], rules: Rules)
         return None if figures.numbers or figures.dates else text
 
     return Initiative(
-        keyword=module.keywords[0]
-        if module and module.keywords
-        else (module.name if module else str(signal.catalog_id)),
+        keyword=module.name if module else str(signal.catalog_id),
         module=module.name if module else str(signal.catalog_id),
         day=signal.day,
         channel=found.source if found else "call",
