@@ -14,7 +14,7 @@ from server.evals.harness import EvalReport, FieldChange, diff_reports, load_rep
 from server.settings import load_settings
 
 
-def report_tables(report: EvalReport) -> tuple[Table, Table]:
+def report_tables(report: EvalReport) -> tuple[Table, ...]:
     cases = Table(title="Eval cases")
     for column in ("Case", "Result", "Failing fields", "Drafter", "Checks", "ms"):
         cases.add_column(column)
@@ -44,7 +44,15 @@ def report_tables(report: EvalReport) -> tuple[Table, Table]:
         f"leak violations {t.leak_violations} · drafter fallbacks {t.fallbacks} · errors {t.errors} · "
         f"latency p50 {t.latency_p50_ms:.0f} ms, p95 {t.latency_p95_ms:.0f} ms"
     )
-    return cases, fields
+    if not t.extraction:
+        return cases, fields
+    kinds = Table(title=f"Signal extraction: precision and recall per kind ({t.signals_dropped} ungrounded dropped)")
+    for column in ("Kind", "Expected", "Found", "Matched", "Precision", "Recall"):
+        kinds.add_column(column)
+    for k in t.extraction:
+        rate = [f"{v:.1%}" if v is not None else "—" for v in (k.precision, k.recall)]
+        kinds.add_row(k.kind, str(k.expected), str(k.found), str(k.matched), *rate)
+    return cases, fields, kinds
 
 
 def _verdict(passed: bool | None) -> str:
