@@ -18,6 +18,7 @@ from connectors.config import (
     env_secret,
 )
 from connectors.errors import SourceError
+from server.settings import ExtractionSettings
 
 DOCS = Path(__file__).parents[2] / "docs" / "connectors.md"
 
@@ -83,9 +84,13 @@ def test_secrets_are_read_from_the_named_variable_and_stay_hidden() -> None:
 
 def test_every_toml_example_in_the_docs_is_a_valid_config() -> None:
     blocks = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 7
     for block in blocks:
-        table = tomllib.loads(block)["connectors"]
+        data = tomllib.loads(block)
+        if "extraction" in data:
+            ExtractionSettings.model_validate(data["extraction"])
+            continue
+        table = data["connectors"]
         needed = {"salesforce": {"instance_url": "https://x.my.salesforce.com"}, "zendesk": {"subdomain": "x"},
                   "warehouse": {"table": "events"}}  # fmt: skip
         ConnectorsConfig.model_validate({**{k: v for k, v in needed.items() if k not in table}, **table})
