@@ -89,7 +89,7 @@ def connect(
     if name == "warehouse" and config.warehouse is not None:
         return Warehouse(config.warehouse, rules.usage, environ=environ)
     if name == "gong":
-        return Gong(config.gong, config.http, environ=environ, sleep=sleep)
+        return Gong(config.gong, config.http, environ=environ, sleep=sleep, window_ttl_s=config.cache.ttl_seconds)
     raise SourceError(name, "not configured (no workspace folder given)" if name == "workspace" else "not configured")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from connectors.cache import TtlCache
 from connectors.config import GongConfig, HttpConfig, env_secret
 from connectors.errors import SourceError
 from connectors.http import MAX_PAGES, ApiClient, ApiError, Json, Request, Sleep, dig, items
@@ -99,6 +100,7 @@ class Gong:
         environ: Mapping[str, str] = os.environ,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
+        window_ttl_s: float = 300,
     ) -> None:
         self.config = config
         key = env_secret(config.access_key_env, self.name, environ).get_secret_value()
@@ -110,7 +112,7 @@ class Gong:
             on_403="the key needs the api:calls:read:extensive and api:calls:read:transcript scopes",
         )  # fmt: skip
         self._pacer = Pacer(config.requests_per_second, sleep, clock)
-        self._windows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._windows: TtlCache[tuple[str, str], list[dict[str, Any]]] = TtlCache(window_ttl_s, 8, clock)
         self._windows_lock = threading.Lock()
 
     def check(self) -> str:
@@ -146,10 +148,11 @@ class Gong:
         return any(_at_domain(p.get("emailAddress"), domain) for p in call.get("parties") or [] if isinstance(p, dict))
 
     def calls(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Every call started in [start, end) with CRM context and parties; read once per window."""
+        """Every call started in [start, end) with CRM context and parties; read once per window and TTL."""
         key = (iso(start), iso(end))
         with self._windows_lock:
-            if key not in self._windows:
+            listed = self._windows.get(key)
+            if listed is None:
                 filters: dict[str, Any] = {"fromDateTime": key[0], "toDateTime": key[1]}
                 if self.config.workspace_id:
                     filters["workspaceId"] = self.config.workspace_id
@@ -158,8 +161,9 @@ class Gong:
                     "contentSelector": {"context": "Extended", "contextTiming": ["Now"],
                                         "exposedFields": {"parties": True}},
                 })  # fmt: skip
-                self._windows[key] = [c for page in self._pages(first) for c in items(self.name, page, "calls")]
-            return self._windows[key]
+                listed = [c for page in self._pages(first) for c in items(self.name, page, "calls")]
+                self._windows.put(key, listed)
+            return listed
 
     def transcripts(self, call_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """callId -> its monologues; calls Gong has not transcribed (yet) are absent."""

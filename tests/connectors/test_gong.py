@@ -291,6 +291,23 @@ def test_the_window_is_listed_once_for_many_accounts(api: respx.Router) -> None:
     assert calls.call_count == 1
 
 
+def test_the_window_listing_is_read_again_after_the_cache_ttl(api: respx.Router) -> None:
+    calls = api.post(CALLS).mock(side_effect=[
+        httpx.Response(200, json=calls_page([call("1")])),
+        httpx.Response(200, json=calls_page([call("1"), call("2", started="2026-11-16T09:00:00Z")])),
+    ])  # fmt: skip
+    api.post(TRANSCRIPT).respond(200, json=transcripts_page())
+    now = [0.0]
+    connector = Gong(
+        GongConfig(), HttpConfig(), environ=ENV, sleep=lambda s: None, clock=lambda: now[0], window_ttl_s=300
+    )
+    assert len(connector.interactions(ACME, AS_OF)) == 1
+    now[0] = 299.0
+    assert len(connector.interactions(ACME, AS_OF)) == 1 and calls.call_count == 1
+    now[0] = 301.0
+    assert len(connector.interactions(ACME, AS_OF)) == 2 and calls.call_count == 2
+
+
 def test_transcripts_are_fetched_in_batches_of_100(api: respx.Router) -> None:
     api.post(CALLS).respond(200, json=calls_page([call(str(n)) for n in range(150)]))
     transcripts = api.post(TRANSCRIPT).respond(200, json=transcripts_page())
