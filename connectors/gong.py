@@ -26,6 +26,7 @@ from connectors.cache import TtlCache
 from connectors.config import GongConfig, HttpConfig, env_secret
 from connectors.errors import SourceError
 from connectors.http import MAX_PAGES, ApiClient, ApiError, Json, Request, Sleep, dig, items
+from skills.conversations.extraction import INTERNAL, speaker_label
 from skills.snapshot import Account, Interaction
 
 PROVIDER = "gong"
@@ -234,8 +235,7 @@ class Gong:
 
     @staticmethod
     def _speaker(party: dict[str, Any], account: Account) -> str:
-        """ "Name (Title, Company)": the account for external people, "internal" for our own."""
+        """The line label: the account as company for external people, "internal" for our own."""
         name = str(party.get("name") or party.get("emailAddress") or "Unknown speaker")
-        company = {"External": account.name, "Internal": "internal"}.get(str(party.get("affiliation")), "")
-        details = ", ".join(d for d in (str(party.get("title") or ""), company) if d)
-        return f"{name} ({details})" if details else name
+        company = {"External": account.name, "Internal": INTERNAL}.get(str(party.get("affiliation")), "")
+        return speaker_label(name, str(party.get("title") or ""), company)

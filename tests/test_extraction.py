@@ -97,6 +97,18 @@ def test_a_quote_too_short_to_ground_anything_is_dropped() -> None:
     assert not quote_in_text("", QBR_TEXT)
 
 
+def test_a_quote_only_the_vendors_own_people_said_is_not_the_customers_signal() -> None:
+    rep = "Jane AE (Account Executive, internal): You should add the analytics module this year."
+    text = f"{rep}\nPat Buyer (VP Ops, Acme): Maybe. We add the analytics module when finance asks."
+    offer = claim("You should add the analytics module this year.")
+    echoed = claim("add the analytics module")
+    grounded = ground([offer, echoed], text, interaction_id="I-1", day=AS_OF, catalog=DEFAULT_CATALOG)
+    assert [s.quote for s in grounded.signals] == ["add the analytics module"]  # the customer said it too
+    assert [(d.reason, d.claim.quote) for d in grounded.dropped] == [("quote_from_internal_speaker", offer.quote)]
+    note = "Call notes: You should add the analytics module this year."  # no speaker labels: no speaker check
+    assert ground([offer], note, interaction_id="I-2", day=AS_OF, catalog=DEFAULT_CATALOG).dropped == ()
+
+
 def test_catalog_ids_take_the_catalogs_spelling_and_unknown_ids_are_cleared() -> None:
     claims = [claim(ASK, catalog_id="Analytics"), claim(ASK, kind="feature_request", catalog_id="Audit-Log"),
               claim(ASK, catalog_id="crystal_ball"), claim(ASK, kind="need", catalog_id=None)]  # fmt: skip

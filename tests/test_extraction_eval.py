@@ -39,7 +39,7 @@ def test_the_bundled_extraction_cases_pass_with_precision_and_recall_per_kind(re
     rates = {k.kind: k for k in report.totals.extraction}
     assert set(rates) == set(SIGNAL_KINDS)
     assert all(k.precision == 1.0 and k.recall == 1.0 for k in rates.values())
-    assert report.totals.signals_dropped == 3
+    assert report.totals.signals_dropped == 4
 
 
 def test_the_special_cases_behave_as_labelled(report: EvalReport) -> None:
@@ -111,7 +111,7 @@ def test_a_broken_extraction_case_is_a_failed_case_naming_the_file(tmp_path: Pat
 def test_the_eval_cli_prints_precision_and_recall(suite: Path) -> None:
     result = CliRunner().invoke(main, ["eval", str(suite)])
     assert result.exit_code == 0, result.output
-    assert "Signal extraction: precision and recall per kind (3 ungrounded dropped)" in result.output
+    assert "Signal extraction: precision and recall per kind (4 ungrounded dropped)" in result.output
     as_json = CliRunner().invoke(main, ["eval", str(suite), "--json"])
     totals = json.loads(as_json.output)["totals"]
-    assert {k["kind"] for k in totals["extraction"]} == set(SIGNAL_KINDS) and totals["signals_dropped"] == 3
+    assert {k["kind"] for k in totals["extraction"]} == set(SIGNAL_KINDS) and totals["signals_dropped"] == 4

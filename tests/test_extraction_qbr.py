@@ -95,7 +95,8 @@ def test_a_qbr_request_for_an_unowned_module_gains_aligned_initiative_cited_per_
         f'Per Gong: 2026-11-03 Acme QBR: "{ASK}" (Pat Buyer) — analytics module not owned'
     )
     assert [(d.reason, d.claim.speaker) for d in extraction.stats.grounded.dropped] == [
-        ("quote_not_in_text", "Pat Buyer")  # the invented "board packs in Q1" quote
+        ("quote_from_internal_speaker", "Jane AE"),  # the rep's own words are not the customer's need
+        ("quote_not_in_text", "Pat Buyer"),  # the invented "board packs in Q1" quote
     ]
     assert proposal.expansion_type == "cross_sell"
     assert proposal.customer_summary.opening.startswith(f'You said on our call on 2026-11-03 (Acme QBR): "{ASK}"')

@@ -6,6 +6,9 @@ The rule (pure, checked in code, never trusted to the reader):
   as plain ones. The match is case-insensitive: transcription and quoting change a sentence's first
   letter, never its words. Words, their order and punctuation inside the quote must match.
 - A quote of fewer than `MIN_QUOTE_WORDS` words grounds nothing ("yes", "sounds good").
+- In a speaker-attributed transcript ("Name (Title, Company): words" per line, see `speaker_label`),
+  a quote found only in lines of the vendor's own people ("…, internal)") is not the customer's
+  signal: a rep offering a module is not the customer asking for it.
 - A `catalog_id` not in the catalog (module id, tier id or tier feature) is cleared, not guessed:
   the signal stays, but it cannot stand for a module or feature.
 Every dropped signal and every cleared id is counted, so the report says how much was discarded.
@@ -13,6 +16,7 @@ Every dropped signal and every cleared id is counted, so the report says how muc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Literal
@@ -23,7 +27,9 @@ from skills.catalog import Catalog, normalise_term
 from skills.conversations.signal import ExtractedSignal, SignalClaim
 
 MIN_QUOTE_WORDS = 3
-DropReason = Literal["quote_not_in_text", "quote_too_short"]
+INTERNAL = "internal"
+DropReason = Literal["quote_not_in_text", "quote_too_short", "quote_from_internal_speaker"]
+_LINE = re.compile(r"^(?P<label>[^:\n]{1,200}): (?P<said>.*)$", re.MULTILINE)
 _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
 
@@ -62,6 +68,26 @@ def quote_in_text(quote: str, text: str) -> bool:
     return bool(needle) and needle in normalise_text(text)
 
 
+def speaker_label(name: str, title: str = "", company: str = "") -> str:
+    """How a transcript line names its speaker: "Pat Buyer (VP Ops, Acme)", "Jane AE (AE, internal)"."""
+    details = ", ".join(d for d in (title, company) if d)
+    return f"{name} ({details})" if details else name
+
+
+def _only_internal(quote: str, text: str) -> bool:
+    """True when the text is speaker-attributed and the quote is in internal speakers' lines only."""
+    internal: list[str] = []
+    external: list[str] = []
+    for line in _LINE.finditer(text):
+        side = internal if line.group("label").rstrip().endswith(f", {INTERNAL})") else external
+        side.append(line.group("said"))
+    if not internal:
+        return False
+    return any(quote_in_text(quote, said) for said in internal) and not any(
+        quote_in_text(quote, said) for said in external
+    )
+
+
 def catalog_ids(catalog: Catalog) -> dict[str, str]:
     """Normalised id -> the catalog's own spelling, for module ids, tier ids and tier features."""
     ids = (
@@ -84,6 +110,8 @@ def ground(
             reason = "quote_too_short"
         elif not quote_in_text(claim.quote, source_text):
             reason = "quote_not_in_text"
+        elif _only_internal(claim.quote, source_text):
+            reason = "quote_from_internal_speaker"
         if reason is not None:
             dropped.append(DroppedSignal(claim=claim, interaction_id=interaction_id, reason=reason))
             continue
