@@ -165,6 +165,15 @@ def test_the_initiative_trigger_and_the_cross_sell_offer_accept_extracted_signal
     assert expansion_type(snapshot(interactions=(gong_call(),)), usage, RULES).type != "cross_sell"
 
 
+def test_a_newer_keyword_mention_stays_the_initiative_trigger() -> None:
+    newer = Interaction(
+        interaction_id="I-2", account_id="ACC-1", ts=at(2), source="email", text="Can we get dashboards?"
+    )
+    snap = snapshot(interactions=(gong_call(), newer), extracted_signals=(extracted(),))
+    (trigger,) = [t for t in triggers(snap, summarise_usage(snap, RULES), RULES) if t.id == "initiative_mentioned"]
+    assert (trigger.date, trigger.source) == (ago(2), Source.conversations) and "dashboards" in trigger.detail
+
+
 # --- the Claude reader --------------------------------------------------------------------------------
 
 

@@ -144,7 +144,8 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
         for _, keywords in unowned_modules(snapshot, rules.catalog)
         for i, kw in mentions(interactions, keywords)
     ]
-    if extracted:
+    newest_named = max((i.ts.date() for i, _ in named), default=None)
+    if extracted and (newest_named is None or extracted[0].day >= newest_named):
         text, source = cited(snapshot, extracted[0])
         found.append(
             Trigger(
