@@ -115,3 +115,30 @@ def test_the_eval_cli_prints_precision_and_recall(suite: Path) -> None:
     as_json = CliRunner().invoke(main, ["eval", str(suite), "--json"])
     totals = json.loads(as_json.output)["totals"]
     assert {k["kind"] for k in totals["extraction"]} == set(SIGNAL_KINDS) and totals["signals_dropped"] == 4
+
+
+def test_record_saves_what_claude_said_and_a_replay_agrees(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--record passes the reading through to the real API (here a mock) and keeps it as the case's cassette."""
+    import httpx2
+
+    from server.evals import extraction
+
+    case = tmp_path / "extract_no_signal"
+    shutil.copytree(suite / case.name, case)
+    recorded = json.loads((case / "cassette.json").read_text())[0]["response"]["body"]
+    (case / "cassette.json").unlink()
+    api = httpx2.MockTransport(lambda request: httpx2.Response(200, json=recorded))
+    original = extraction.Recorder
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-recording")
+    try:
+        extraction.Recorder = lambda: original(api)  # type: ignore[assignment,misc]
+        live = run_suite(tmp_path, Settings(), record=True)
+    finally:
+        extraction.Recorder = original  # type: ignore[misc]
+    saved = json.loads((case / "cassette.json").read_text())
+    assert saved[0]["response"]["body"] == recorded and saved[0]["request"]["tool_choice"]["name"] == "record_signals"
+    assert "sk-test-recording" not in json.dumps(saved)
+    replayed = run_suite(tmp_path, Settings())
+    assert live.cases[0].passed and replayed.cases[0].passed

@@ -88,7 +88,7 @@ def changes_table(changes: list[FieldChange], before: Path) -> Table:
 @click.option(
     "--record",
     is_flag=True,
-    help="Call Claude for real (needs ANTHROPIC_API_KEY) and save each claude case's cassette.",
+    help="Call Claude for real (needs ANTHROPIC_API_KEY) and save each claude and extraction case's cassette.",
 )
 def eval_command(
     cases_dir: Path,
@@ -108,7 +108,7 @@ def eval_command(
             raise ValueError("--record calls Claude for real: set ANTHROPIC_API_KEY first")
         before = load_report(diff_file) if diff_file else None
         with progress_bar("evaluating", quiet=as_json) as progress:
-            report = run_suite(cases_dir, settings, proposal_step(settings, record), progress=progress)
+            report = run_suite(cases_dir, settings, proposal_step(settings, record), progress=progress, record=record)
     if out_file:
         out_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     changes = diff_reports(before, report) if before else None

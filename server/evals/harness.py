@@ -196,12 +196,14 @@ def compare(expected: Expected, actual: dict[str, Any]) -> list[FieldResult]:
     return [FieldResult(field=f, expected=v, actual=actual[f], passed=_same(v, actual[f])) for f, v in checked.items()]
 
 
-def run_case(folder: Path, settings: Settings, drafting: CaseDrafting | None = None) -> CaseResult:
+def run_case(
+    folder: Path, settings: Settings, drafting: CaseDrafting | None = None, record: bool = False
+) -> CaseResult:
     """Never raises: a broken case is a failed case whose error says why."""
     started = time.perf_counter()
     try:
         if is_extraction_case(folder):
-            result = extraction_result(folder, settings)
+            result = extraction_result(folder, settings, record)
             return result.model_copy(update={"latency_ms": round((time.perf_counter() - started) * 1000, 1)})
         case, expected = load_case(folder)
         desk = case_desk(case, folder, settings)
@@ -213,9 +215,9 @@ def run_case(folder: Path, settings: Settings, drafting: CaseDrafting | None = N
     return result.model_copy(update={"latency_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
-def extraction_result(folder: Path, settings: Settings) -> CaseResult:
+def extraction_result(folder: Path, settings: Settings, record: bool = False) -> CaseResult:
     """An extraction case as a result: the labelled signals found one to one, the drops and fallback as expected."""
-    score, expected = run_extraction_case(folder, settings)
+    score, expected = run_extraction_case(folder, settings, record)
     fields = [
         FieldResult(
             field="signals",
@@ -286,11 +288,13 @@ def run_suite(
     settings: Settings,
     drafting: CaseDrafting | None = None,
     progress: Callable[[int, int], None] | None = None,
+    record: bool = False,
 ) -> EvalReport:
+    """Every case in `cases_dir`; with `record`, extraction cases call Claude and save their cassettes."""
     folders = case_folders(cases_dir)
     results = []
     for done, folder in enumerate(folders, start=1):
-        results.append(run_case(folder, settings, drafting))
+        results.append(run_case(folder, settings, drafting, record))
         if progress:
             progress(done, len(folders))
     return EvalReport(cases=results, totals=totals(results))
