@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from connectors.cache import TtlCache
 from connectors.config import DATA_KINDS, EVIDENCE, ConnectorsConfig, DataKind, SourceName
 from connectors.errors import SourceError, UnknownAccountError
+from connectors.gong import Gong
 from connectors.http import Sleep
 from connectors.hubspot import HubSpot
 from connectors.salesforce import Salesforce
@@ -63,7 +64,7 @@ class WorkspaceAccounts:
         """The caller opened the workspace and closes it."""
 
 
-Connector = HubSpot | Salesforce | Zendesk | Warehouse | WorkspaceAccounts
+Connector = HubSpot | Salesforce | Zendesk | Warehouse | Gong | WorkspaceAccounts
 Directory = HubSpot | Salesforce | WorkspaceAccounts
 
 
@@ -87,6 +88,8 @@ def connect(
         return Zendesk(config.zendesk, config.http, environ=environ, sleep=sleep)
     if name == "warehouse" and config.warehouse is not None:
         return Warehouse(config.warehouse, rules.usage, environ=environ)
+    if name == "gong":
+        return Gong(config.gong, config.http, environ=environ, sleep=sleep, window_ttl_s=config.cache.ttl_seconds)
     raise SourceError(name, "not configured (no workspace folder given)" if name == "workspace" else "not configured")
 
 
@@ -193,6 +196,8 @@ class CompositeSource:
             }
         if kind == "tickets" and isinstance(connector, HubSpot | Salesforce | Zendesk):
             return lambda account, as_of, pre: {"tickets": connector.tickets(account)}
+        if kind == "conversations" and isinstance(connector, Gong):
+            return lambda account, as_of, pre: {"interactions": connector.interactions(account, as_of)}
         if kind == "usage" and isinstance(connector, Warehouse):
             return lambda account, as_of, pre: {"usage": self._usage(connector, account, as_of, pre)}
         raise TypeError(f"{connector.name} cannot serve {kind}")  # SourcesConfig already rules this out

@@ -17,7 +17,7 @@ from connectors.errors import SourceError
 from connectors.usage_events import USAGE_COLUMNS
 from skills.snapshot import Account, Contact, Record, Source
 
-SourceName = Literal["workspace", "hubspot", "salesforce", "zendesk", "warehouse"]
+SourceName = Literal["workspace", "hubspot", "salesforce", "zendesk", "warehouse", "gong"]
 DataKind = Literal["crm", "usage", "tickets", "conversations", "outcomes"]
 DATA_KINDS: tuple[DataKind, ...] = get_args(DataKind)
 SERVES: dict[SourceName, frozenset[DataKind]] = {
@@ -26,6 +26,7 @@ SERVES: dict[SourceName, frozenset[DataKind]] = {
     "salesforce": frozenset({"crm", "tickets"}),
     "zendesk": frozenset({"tickets"}),
     "warehouse": frozenset({"usage"}),
+    "gong": frozenset({"conversations"}),
 }
 EVIDENCE: dict[DataKind, Source] = {
     "crm": Source.crm,
@@ -307,6 +308,32 @@ class WarehouseConfig(_Strict):
         return self
 
 
+class GongConfig(_Strict):
+    """Gong (API v2) as the conversations source: the account's calls and their transcripts.
+
+    Basic auth with the access key and its secret, read from the environment variables named here.
+    A call belongs to an account when its CRM context holds the account's CRM id (an Account object
+    of `crm_system`), or, with `match_domain`, when an external participant's email is at the
+    account's domain.
+    """
+
+    base_url: str = Field(
+        default="https://api.gong.io", pattern=HTTP_URL, description="your tenant's API base URL (API settings page)"
+    )
+    access_key_env: str = Field(default="GONG_ACCESS_KEY", pattern=ENV_NAME)
+    access_key_secret_env: str = Field(default="GONG_ACCESS_KEY_SECRET", pattern=ENV_NAME)
+    crm_system: Literal["Salesforce", "HubSpot", "MicrosoftDynamic", "Generic"] | None = Field(
+        default=None, description="the CRM whose Account ids Gong links calls to; None = any"
+    )
+    crm_ids: dict[str, str] = Field(
+        default_factory=dict, description="account_id -> the CRM's account id, when they differ"
+    )
+    match_domain: bool = Field(default=True, description="also match calls by external participants' email domain")
+    lookback_days: int = Field(default=180, ge=1, le=730, description="calls started in the last N days")
+    workspace_id: str | None = Field(default=None, pattern=r"^\d+$")
+    requests_per_second: float = Field(default=3.0, gt=0, le=3.0, description="Gong allows 3 calls per second")
+
+
 class CacheConfig(_Strict):
     ttl_seconds: float = Field(default=300, ge=0)
     max_accounts: int = Field(default=256, ge=1)
@@ -355,6 +382,7 @@ class ConnectorsConfig(_Strict):
     salesforce: SalesforceConfig | None = None
     zendesk: ZendeskConfig | None = None
     warehouse: WarehouseConfig | None = None
+    gong: GongConfig = Field(default_factory=GongConfig)
     cache: CacheConfig = CacheConfig()
     http: HttpConfig = HttpConfig()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from connectors.config import EVIDENCE
 from connectors.errors import DataError, DataIssue, UnknownAccountError, closest
 from connectors.source import Progress
 from connectors.tables import group_by_account, read_table
@@ -190,7 +191,7 @@ class Workspace:
                 "outcomes": rows("outcomes.csv"),
                 "usage": None if usage is None else usage.get(account.account_id) or no_usage(as_of, self.rules.usage),
                 "missing": tuple(self.missing),
-                "sources": {kind.value: f"{self.name}:{self.path.name}" for kind in Source if kind != Source.catalog},
+                "sources": {kind.value: f"{self.name}:{self.path.name}" for kind in EVIDENCE.values()},
             }
         )
 

@@ -15,6 +15,7 @@ from connectors.composite import CompositeSource
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import Workspace, demo_workspace_path
+from server.drafting.extraction import SignalExtraction, extraction_from_settings
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
 from skills.playbook.readiness_score import ReadinessTier
@@ -72,7 +73,11 @@ def gc_paused() -> Iterator[None]:
 
 class Desk:
     def __init__(
-        self, settings: Settings, source: SnapshotSource | None = None, today: Callable[[], date] = date.today
+        self,
+        settings: Settings,
+        source: SnapshotSource | None = None,
+        today: Callable[[], date] = date.today,
+        extraction: SignalExtraction | None = None,
     ) -> None:
         self.settings = settings
         if source is None:
@@ -80,6 +85,7 @@ class Desk:
                 source = open_source(settings)
         self.source = source
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
+        self.extraction = extraction or extraction_from_settings(settings, self.rules)
         self._today = today
         self._peers: dict[date, SegmentPeers] = {}
 
@@ -91,7 +97,11 @@ class Desk:
         return self.source.find_accounts(query, limit)
 
     def snapshot(self, account_id: str, as_of: str | date | None = None) -> AccountSnapshot:
-        return self.source.snapshot(account_id, self.as_of(as_of))
+        return self._with_signals(self.source.snapshot(account_id, self.as_of(as_of)))
+
+    def _with_signals(self, snapshot: AccountSnapshot) -> AccountSnapshot:
+        """The snapshot with the signals read from its conversations (unchanged when nothing reads them)."""
+        return snapshot if self.extraction is None else self.extraction.apply(snapshot, self.rules.catalog)
 
     def peers(self, day: date, snapshots: list[AccountSnapshot] | None = None) -> SegmentPeers:
         """Segment distributions for benchmarks, computed once per day per process."""
@@ -127,7 +137,7 @@ class Desk:
         limit: int | None,
         progress: Progress | None,
     ) -> list[AccountAssessment]:
-        book = list(self.source.snapshots(day))
+        book = [self._with_signals(s) for s in self.source.snapshots(day)]
         peers = self.peers(day, book)
         chosen = [
             s

@@ -39,6 +39,19 @@ class DrafterSettings(_Section):
     max_retry_wait_s: float = Field(default=60.0, gt=0, description="total time budget for retries")
 
 
+class ExtractionSettings(_Section):
+    """Reading signals out of call transcripts and notes; the keyword rule is the offline default and fallback."""
+
+    mode: Literal["auto", "off", "claude"] = Field(
+        default="auto", description="auto = Claude when ANTHROPIC_API_KEY is set, else off (keyword rule only)"
+    )
+    model: str = "claude-sonnet-5-5"
+    max_tokens: int = Field(default=2048, ge=256)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    max_retry_wait_s: float = Field(default=30.0, gt=0, description="total time budget for retries per text")
+
+
 class ServeSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
@@ -57,6 +70,7 @@ class Settings(BaseSettings):
     rules: Rules = Rules()
     connectors: ConnectorsConfig = ConnectorsConfig()
     drafter: DrafterSettings = DrafterSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
     serve: ServeSettings = ServeSettings()
     store_path: Path = Field(default_factory=default_store_path)
     database_url: SecretStr | None = Field(default=None, description="PostgreSQL URL for the proposal store (env only)")

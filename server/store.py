@@ -32,9 +32,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from server.settings import Settings
+from skills.conversations.signal import SignalClaim
 from skills.evidence import Result
 from skills.proposal.schema import Proposal
 
@@ -155,6 +156,14 @@ class ProposalStore:
             meta,
             Column("proposal_id", String(40), ForeignKey(self.proposals.c.id), primary_key=True),
             Column("trigger_id", String(40), primary_key=True),
+        )
+        self.signal_reads = Table(
+            "signal_reads",
+            meta,
+            Column("text_key", String(64), primary_key=True),
+            Column("model", String(100), nullable=False),
+            Column("read_at", DateTime(timezone=True), nullable=False),
+            Column("claims_json", Text, nullable=False),
         )
         with self._db():
             meta.create_all(engine)
@@ -329,3 +338,25 @@ class ProposalStore:
                 .where(p.c.id == proposal_id, p.c.status == "draft")
                 .values(proposal_json=proposal.model_dump_json())
             )
+
+    def cached_claims(self, key: str) -> list[SignalClaim] | None:
+        """The signals once read from the text with this key (server.drafting.extraction.text_key), if any."""
+        r = self.signal_reads
+        with self._db(), self.engine.connect() as conn:
+            found = conn.execute(select(r.c.claims_json).where(r.c.text_key == key)).scalar()
+        return None if found is None else [SignalClaim.model_validate(c) for c in json.loads(found)]
+
+    def keep_claims(self, key: str, model: str, claims: list[SignalClaim]) -> None:
+        """Remember one reading; a text read twice at once keeps the first answer."""
+        row = {
+            "text_key": key,
+            "model": model,
+            "read_at": self._now(),
+            "claims_json": json.dumps([c.model_dump(mode="json") for c in claims], ensure_ascii=False),
+        }
+        try:
+            with self._db(), self.engine.begin() as conn:
+                conn.execute(insert(self.signal_reads).values(**row))
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise

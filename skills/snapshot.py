@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from skills.conversations.signal import ExtractedSignal
+
 Segment = Literal["smb", "mid_market", "enterprise"]
 HealthTrend = Literal["up", "flat", "down"]
 
@@ -38,6 +40,7 @@ class Source(StrEnum):
     conversations = "conversations"
     outcomes = "outcomes"
     catalog = "catalog"
+    gong = "gong"
 
     @property
     def citation(self) -> str:
@@ -48,6 +51,7 @@ class Source(StrEnum):
             "conversations": "Per conversations:",
             "outcomes": "Per outcomes:",
             "catalog": "Per catalog:",
+            "gong": "Per Gong:",
         }[self.value]
 
 
@@ -125,6 +129,14 @@ class Interaction(Record):
     source: Literal["call", "email", "qbr", "chat", "nps"]
     text: str = ""
     nps_score: int | None = Field(default=None, ge=0, le=10)
+    title: str = ""
+    url: str = ""
+    provider: str = Field(default="", description='the recording tool ("gong"); empty for CSV rows')
+
+    @property
+    def cited_as(self) -> Source:
+        """The citation its evidence carries: the provider when it is one we name ("Per Gong:")."""
+        return Source.gong if self.provider == "gong" else Source.conversations
 
 
 class Outcome(Record):
@@ -201,6 +213,9 @@ class AccountSnapshot(Record):
     interactions: tuple[Interaction, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     usage: UsageFacts | None = None
+    extracted_signals: tuple[ExtractedSignal, ...] = Field(
+        default=(), description="grounded signals read from the interactions' text (empty offline)"
+    )
     missing: tuple[MissingEvidence, ...] = ()
     sources: dict[str, str] = Field(default_factory=dict, description="data kind -> connector name that supplied it")
 

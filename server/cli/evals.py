@@ -14,7 +14,7 @@ from server.evals.harness import EvalReport, FieldChange, diff_reports, load_rep
 from server.settings import load_settings
 
 
-def report_tables(report: EvalReport) -> tuple[Table, Table]:
+def report_tables(report: EvalReport) -> tuple[Table, ...]:
     cases = Table(title="Eval cases")
     for column in ("Case", "Result", "Failing fields", "Drafter", "Checks", "ms"):
         cases.add_column(column)
@@ -44,7 +44,15 @@ def report_tables(report: EvalReport) -> tuple[Table, Table]:
         f"leak violations {t.leak_violations} · drafter fallbacks {t.fallbacks} · errors {t.errors} · "
         f"latency p50 {t.latency_p50_ms:.0f} ms, p95 {t.latency_p95_ms:.0f} ms"
     )
-    return cases, fields
+    if not t.extraction:
+        return cases, fields
+    kinds = Table(title=f"Signal extraction: precision and recall per kind ({t.signals_dropped} ungrounded dropped)")
+    for column in ("Kind", "Expected", "Found", "Matched", "Precision", "Recall"):
+        kinds.add_column(column)
+    for k in t.extraction:
+        rate = [f"{v:.1%}" if v is not None else "—" for v in (k.precision, k.recall)]
+        kinds.add_row(k.kind, str(k.expected), str(k.found), str(k.matched), *rate)
+    return cases, fields, kinds
 
 
 def _verdict(passed: bool | None) -> str:
@@ -80,7 +88,7 @@ def changes_table(changes: list[FieldChange], before: Path) -> Table:
 @click.option(
     "--record",
     is_flag=True,
-    help="Call Claude for real (needs ANTHROPIC_API_KEY) and save each claude case's cassette.",
+    help="Call Claude for real (needs ANTHROPIC_API_KEY) and save each claude and extraction case's cassette.",
 )
 def eval_command(
     cases_dir: Path,
@@ -100,7 +108,7 @@ def eval_command(
             raise ValueError("--record calls Claude for real: set ANTHROPIC_API_KEY first")
         before = load_report(diff_file) if diff_file else None
         with progress_bar("evaluating", quiet=as_json) as progress:
-            report = run_suite(cases_dir, settings, proposal_step(settings, record), progress=progress)
+            report = run_suite(cases_dir, settings, proposal_step(settings, record), progress=progress, record=record)
     if out_file:
         out_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     changes = diff_reports(before, report) if before else None

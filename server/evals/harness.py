@@ -21,6 +21,7 @@ from connectors.errors import DataError, DataIssue, SourceError, UnknownAccountE
 from connectors.snapshot_file import SnapshotFile
 from connectors.workspace import Workspace
 from server.desk import Desk
+from server.evals.extraction import ExtractionScore, KindRate, is_extraction_case, kind_rates, run_extraction_case
 from server.settings import Settings
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
@@ -92,6 +93,7 @@ class CaseResult(BaseModel):
     drafter: str | None = None
     latency_ms: float = 0.0
     error: str | None = None
+    extraction: ExtractionScore | None = None
 
 
 class FieldRate(BaseModel):
@@ -116,6 +118,8 @@ class EvalTotals(BaseModel):
     errors: int
     latency_p50_ms: float
     latency_p95_ms: float
+    extraction: list[KindRate] = Field(default_factory=list, description="precision/recall per signal kind")
+    signals_dropped: int = Field(default=0, description="extracted claims whose quote was not in the text")
 
 
 class EvalReport(BaseModel):
@@ -192,10 +196,15 @@ def compare(expected: Expected, actual: dict[str, Any]) -> list[FieldResult]:
     return [FieldResult(field=f, expected=v, actual=actual[f], passed=_same(v, actual[f])) for f, v in checked.items()]
 
 
-def run_case(folder: Path, settings: Settings, drafting: CaseDrafting | None = None) -> CaseResult:
+def run_case(
+    folder: Path, settings: Settings, drafting: CaseDrafting | None = None, record: bool = False
+) -> CaseResult:
     """Never raises: a broken case is a failed case whose error says why."""
     started = time.perf_counter()
     try:
+        if is_extraction_case(folder):
+            result = extraction_result(folder, settings, record)
+            return result.model_copy(update={"latency_ms": round((time.perf_counter() - started) * 1000, 1)})
         case, expected = load_case(folder)
         desk = case_desk(case, folder, settings)
         fields = compare(expected, calculator_fields(desk.assess(case.account_id, case.as_of)))
@@ -204,6 +213,40 @@ def run_case(folder: Path, settings: Settings, drafting: CaseDrafting | None = N
     except (DataError, SourceError, UnknownAccountError, ValueError) as exc:
         result = CaseResult(case=folder.name, passed=False, error=str(exc))
     return result.model_copy(update={"latency_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+
+def extraction_result(folder: Path, settings: Settings, record: bool = False) -> CaseResult:
+    """An extraction case as a result: the labelled signals found one to one, the drops and fallback as expected."""
+    score, expected = run_extraction_case(folder, settings, record)
+    fields = [
+        FieldResult(
+            field="signals",
+            expected=len(expected.signals),
+            actual={"missed": score.missed, "unexpected": score.unexpected},
+            passed=not score.missed and not score.unexpected,
+        ),
+        FieldResult(
+            field="extraction_fallback",
+            expected=expected.fallback,
+            actual=score.fallback,
+            passed=expected.fallback == score.fallback,
+        ),
+    ]
+    if expected.dropped is not None:
+        fields.append(
+            FieldResult(
+                field="signals_dropped",
+                expected=expected.dropped,
+                actual=score.dropped,
+                passed=expected.dropped == score.dropped,
+            )
+        )
+    return CaseResult(
+        case=folder.name,
+        passed=all(f.passed for f in fields),
+        fields=fields,
+        extraction=score,
+    )
 
 
 def case_folders(cases_dir: Path) -> list[Path]:
@@ -235,6 +278,8 @@ def totals(results: list[CaseResult]) -> EvalTotals:
         errors=sum(r.error is not None for r in results),
         latency_p50_ms=round(statistics.median(latencies), 1),
         latency_p95_ms=round(p95, 1),
+        extraction=kind_rates([r.extraction for r in results if r.extraction is not None]),
+        signals_dropped=sum(r.extraction.dropped for r in results if r.extraction is not None),
     )
 
 
@@ -243,11 +288,13 @@ def run_suite(
     settings: Settings,
     drafting: CaseDrafting | None = None,
     progress: Callable[[int, int], None] | None = None,
+    record: bool = False,
 ) -> EvalReport:
+    """Every case in `cases_dir`; with `record`, extraction cases call Claude and save their cassettes."""
     folders = case_folders(cases_dir)
     results = []
     for done, folder in enumerate(folders, start=1):
-        results.append(run_case(folder, settings, drafting))
+        results.append(run_case(folder, settings, drafting, record))
         if progress:
             progress(done, len(folders))
     return EvalReport(cases=results, totals=totals(results))

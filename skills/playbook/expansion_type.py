@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from skills.catalog import ExpansionType, normalise_term
+from skills.conversations.cited import ALIGNING, signals_about
 from skills.evidence import EvidenceLine, Result, mentions, pct, recent_interactions
 from skills.playbook.readiness_score import unowned_modules
 from skills.rules import Rules
@@ -43,14 +44,19 @@ def _tier_upgrade(snapshot: AccountSnapshot, u: UsageSummary, rules: Rules) -> t
 
 def _cross_sell(snapshot: AccountSnapshot, rules: Rules) -> tuple[str, str] | None:
     interactions = recent_interactions(snapshot, rules.signals.interaction_window_days)
-    counts = Counter(
-        {module_id: len(mentions(interactions, kws)) for module_id, kws in unowned_modules(snapshot, rules.catalog)}
+    unowned = unowned_modules(snapshot, rules.catalog)
+    counts = Counter({module_id: len(mentions(interactions, kws)) for module_id, kws in unowned})
+    asked = Counter(
+        s.catalog_id
+        for s in signals_about(snapshot, {m for m, _ in unowned}, ALIGNING, rules.signals.interaction_window_days)
     )
-    named = [(module_id, n) for module_id, n in counts.items() if n > 0]
+    named = [(module_id, n + asked[module_id]) for module_id, n in counts.items() if n + asked[module_id] > 0]
     if not named:
         return None
     module_id, n = max(named, key=lambda kv: kv[1])  # stable: catalog order wins ties
-    return module_id, f"{n} mention(s) of the {module_id} module's keywords in the last 90 days"
+    if not asked[module_id]:
+        return module_id, f"{n} mention(s) of the {module_id} module's keywords in the last 90 days"
+    return module_id, f"{n} mention(s) or request(s) of the {module_id} module in the last 90 days"
 
 
 def expansion_type(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ExpansionChoice:

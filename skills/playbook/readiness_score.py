@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from skills.catalog import Catalog
+from skills.conversations.cited import ALIGNING, ASKING, cited, signals_about
 from skills.days import age_days, within_last
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.rules import Rules
@@ -47,6 +48,15 @@ Check = tuple[bool | None, str, Source]
 def unowned_modules(snapshot: AccountSnapshot, catalog: Catalog) -> tuple[tuple[str, tuple[str, ...]], ...]:
     owned = {p.lower() for p in snapshot.account.products}
     return tuple((m.id, m.keywords) for m in catalog.modules if m.id.lower() not in owned)
+
+
+def unowned_ids(snapshot: AccountSnapshot, catalog: Catalog) -> set[str]:
+    """Catalog ids the account does not have: unowned modules, higher tiers and their features."""
+    ids = {module_id for module_id, _ in unowned_modules(snapshot, catalog)}
+    tiers = [t.id for t in catalog.tiers]
+    start = tiers.index(snapshot.account.plan_tier) + 1 if snapshot.account.plan_tier in tiers else 0
+    ids.update(t.id for t in catalog.tiers[start:])
+    return ids | set(catalog.higher_tier_features(snapshot.account.plan_tier))
 
 
 def _capacity(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> Check:
@@ -97,6 +107,11 @@ def _asked_unowned_features(snapshot: AccountSnapshot, usage: UsageSummary | Non
     if usage is not None and usage.gate_hits_90d:
         feature, hits = min(usage.gate_hits_90d.items(), key=lambda kv: (-kv[1], kv[0]))  # most hits, then a–z
         return True, f"{hits} feature-gate hits on {feature} in the last 90 days", Source.usage
+    window = rules.signals.interaction_window_days
+    extracted = signals_about(snapshot, unowned_ids(snapshot, rules.catalog), ASKING, window)
+    if extracted:
+        text, source = cited(snapshot, extracted[0])
+        return True, f"{text} — asks for {extracted[0].catalog_id}, not owned", source
     asked = mentions(
         recent_interactions(snapshot, rules.signals.interaction_window_days),
         rules.catalog.higher_tier_features(snapshot.account.plan_tier),
@@ -131,7 +146,13 @@ def _renewal_window(snapshot: AccountSnapshot, usage: UsageSummary | None, rules
 def _aligned_initiative(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> Check:
     if snapshot.lacks(Source.conversations):
         return None, "conversations missing: initiatives unknown", Source.conversations
-    interactions = recent_interactions(snapshot, rules.signals.interaction_window_days)
+    window = rules.signals.interaction_window_days
+    unowned = {module_id for module_id, _ in unowned_modules(snapshot, rules.catalog)}
+    extracted = signals_about(snapshot, unowned, ALIGNING, window)
+    if extracted:
+        text, source = cited(snapshot, extracted[0])
+        return True, f"{text} — {extracted[0].catalog_id} module not owned", source
+    interactions = recent_interactions(snapshot, window)
     for module_id, keywords in unowned_modules(snapshot, rules.catalog):
         named = mentions(interactions, keywords)
         if named:

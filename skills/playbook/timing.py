@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from skills.conversations.cited import ALIGNING, cited, signals_about
 from skills.days import add_months
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.playbook.readiness_score import unowned_modules
@@ -135,13 +136,26 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
                     detail=f"headcount grew from {account.employees_at_signing} to {account.employees_now}",
                 )
             )
+    unowned = {module_id for module_id, _ in unowned_modules(snapshot, rules.catalog)}
+    extracted = signals_about(snapshot, unowned, ALIGNING, window)
     interactions = recent_interactions(snapshot, window)
     named = [
         (i, kw)
         for _, keywords in unowned_modules(snapshot, rules.catalog)
         for i, kw in mentions(interactions, keywords)
     ]
-    if named:
+    newest_named = max((i.ts.date() for i, _ in named), default=None)
+    if extracted and (newest_named is None or extracted[0].day >= newest_named):
+        text, source = cited(snapshot, extracted[0])
+        found.append(
+            Trigger(
+                id="initiative_mentioned",
+                date=extracted[0].day,
+                source=source,
+                detail=f"{text} — {extracted[0].catalog_id} module not owned",
+            )
+        )
+    elif named:
         i, keyword = max(named, key=lambda pair: (pair[0].ts, pair[0].interaction_id))
         found.append(
             Trigger(

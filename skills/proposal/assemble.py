@@ -19,6 +19,7 @@ from skills.playbook.expansion_type import ExpansionChoice
 from skills.playbook.readiness_score import unowned_modules
 from skills.playbook.timing import TriggerId
 from skills.proposal.checks import figures_in
+from skills.proposal.initiative import asked_initiative
 from skills.proposal.schema import (
     Audience,
     DraftedBy,
@@ -252,6 +253,9 @@ def _contact(snapshot: AccountSnapshot) -> str:
 
 def _initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Initiative | None:
     modules = [(m, kws) for m, kws in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)]
+    asked = asked_initiative(snapshot, {m for m, _ in modules}, rules)
+    if asked:
+        return asked
     interactions = recent_interactions(snapshot, rules.timing.trigger_window_days)
     named = [(i, kw, m) for m, kws in modules for i, kw in mentions(interactions, kws)]
     if not named:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from skills.catalog import ExpansionType
 from skills.discovery.readiness_gate import ReadinessGate
@@ -127,6 +127,10 @@ class Initiative(_Model):
     module: str
     day: date
     channel: str
+    quote: str | None = Field(
+        default=None, description="the customer's verbatim words, when a grounded signal holds them"
+    )
+    title: str = ""
 
 
 class DraftFacts(_Model):

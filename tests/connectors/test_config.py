@@ -18,6 +18,7 @@ from connectors.config import (
     env_secret,
 )
 from connectors.errors import SourceError
+from server.settings import ExtractionSettings
 
 DOCS = Path(__file__).parents[2] / "docs" / "connectors.md"
 
@@ -32,7 +33,7 @@ def test_default_reads_everything_from_the_workspace() -> None:
 @pytest.mark.parametrize(("sources", "message"), [
     ({"crm": "zendesk"}, "crm cannot come from zendesk; choose one of hubspot, salesforce, workspace"),
     ({"usage": "hubspot"}, "usage cannot come from hubspot; choose one of warehouse, workspace"),
-    ({"conversations": "salesforce"}, "conversations cannot come from salesforce; choose one of workspace"),
+    ({"conversations": "salesforce"}, "conversations cannot come from salesforce; choose one of gong, workspace"),
     ({"tickets": "warehouse"}, "tickets cannot come from warehouse"),
     ({"crm": "salesforce"}, r"sources use salesforce: add a \[connectors.salesforce\] table with at least instance_url"),
     ({"tickets": "zendesk"}, r"add a \[connectors.zendesk\] table"),
@@ -83,9 +84,13 @@ def test_secrets_are_read_from_the_named_variable_and_stay_hidden() -> None:
 
 def test_every_toml_example_in_the_docs_is_a_valid_config() -> None:
     blocks = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 7
     for block in blocks:
-        table = tomllib.loads(block)["connectors"]
+        data = tomllib.loads(block)
+        if "extraction" in data:
+            ExtractionSettings.model_validate(data["extraction"])
+            continue
+        table = data["connectors"]
         needed = {"salesforce": {"instance_url": "https://x.my.salesforce.com"}, "zendesk": {"subdomain": "x"},
                   "warehouse": {"table": "events"}}  # fmt: skip
         ConnectorsConfig.model_validate({**{k: v for k, v in needed.items() if k not in table}, **table})
