@@ -58,7 +58,7 @@ def test_a_partial_field_mapping_keeps_the_other_defaults() -> None:
 @pytest.mark.parametrize(("fields", "message"), [
     ({"account_fields": {"seats": "x"}}, "account_fields: unknown field"),
     ({"account_fields": {"arr": ""}}, "required field.* arr must name a vendor field"),
-    ({"contact_fields": {"email": "email"}}, "contact_fields: unknown field"),
+    ({"contact_fields": {"phone": "phone"}}, "contact_fields: unknown field"),
     ({"roles": {"CHAMPION": "hero"}}, "roles"),
     ({"token": "pat-na1-oops"}, "Extra inputs are not permitted"),
     ({"token_env": "HUBSPOT TOKEN"}, "token_env"),
