@@ -111,7 +111,7 @@ def test_enrich_402_out_of_credits_stops_every_later_call(api: respx.Router) -> 
         402, json=error(402, "payment_required", "You have reached your account maximum (all matches used)")
     )
     provider = pdl()
-    with pytest.raises(SourceError, match="402 payment required.*credits are used up"):
+    with pytest.raises(SourceError, match=r"402 payment required.*credits are used up"):
         provider.company(account())
     with pytest.raises(SourceError, match="credits are used up"):
         provider.person(sarah(), account())
