@@ -22,12 +22,13 @@ from __future__ import annotations
 import html
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 from connectors.config import HttpConfig, HubSpotConfig, SalesforceConfig, WritebackConfig, WriteTarget
+from connectors.errors import SourceError
 from connectors.http import ApiClient, ApiError, Json, Request, Sleep, bearer, dig
 from skills.evidence import Result
 
@@ -75,10 +76,6 @@ class PushResult(Result):
     note_id: str
     writes: tuple[PlannedWrite, ...]
 
-    @property
-    def created(self) -> bool:
-        return self.writes[0].action == "create"
-
 
 class WriteGuard:
     """The allowlist: `<crm>.<object>` -> fields. The only door to a CRM write."""
@@ -122,8 +119,15 @@ def changes(fields: Mapping[str, Value], current: Mapping[str, Any] | None) -> t
             found.append(
                 FieldChange(field=name, before=before, after=f"{after:g}" if isinstance(after, float) else after)
             )
-        # a field the CRM already holds with this value is not shown as a change
     return tuple(found)
+
+
+def created_id(source: str, body: Json, key: str = "id") -> str:
+    """The id a create answered with; a create without one is an error, never the text "None"."""
+    found = _text(dig(body, key))
+    if found is None:
+        raise SourceError(source, f"the create call answered without an {key}: {str(body)[:200]!r}")
+    return found
 
 
 def note_html(text: str, limit: int) -> str:
@@ -165,7 +169,7 @@ class HubSpotWriter:
         *,
         environ: Mapping[str, str] = os.environ,
         sleep: Sleep = time.sleep,
-        now: Any = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config.hubspot
         self.guard = WriteGuard("hubspot", config.allowed)
@@ -233,7 +237,7 @@ class HubSpotWriter:
             body = {"properties": _strings(deal), "associations": [
                 _association(push.account_id, self.config.deal_company_association)
             ]}  # fmt: skip
-            deal_id = str(dig(self.api.send(Request("POST", "/crm/v3/objects/deals", body=body)), "id"))
+            deal_id = created_id("hubspot", self.api.send(Request("POST", "/crm/v3/objects/deals", body=body)))
         else:
             deal_id = str(deal_plan.crm_id)
             if deal_plan.action == "update":
@@ -249,7 +253,7 @@ class HubSpotWriter:
             body = {"properties": _strings(note), "associations": [
                 _association(deal_id, self.config.note_deal_association)
             ]}  # fmt: skip
-            note_id = str(dig(self.api.send(Request("POST", "/crm/v3/objects/notes", body=body)), "id"))
+            note_id = created_id("hubspot", self.api.send(Request("POST", "/crm/v3/objects/notes", body=body)))
         return PushResult(crm="hubspot", opportunity_id=deal_id, note_id=str(note_id), writes=plan)
 
     def close(self) -> None:
@@ -345,7 +349,7 @@ class SalesforceWriter:
         if note_plan.action == "create":
             note = self.note_fields(push, opportunity_id)
             self.guard.check("Note", note)
-            note_id = _text(dig(self.api.send(Request("POST", f"{self.base}/Note", body=note)), "id"))
+            note_id = created_id("salesforce", self.api.send(Request("POST", f"{self.base}/Note", body=note)))
         return PushResult(crm="salesforce", opportunity_id=opportunity_id, note_id=str(note_id), writes=plan)
 
     def close(self) -> None:

@@ -119,11 +119,10 @@ def prepare(
     try:
         push = expansion_push(stored, notes.get(NOTE[writer.name]))
         writes = writer.plan(push)
-    except WriteRefused as exc:
+    except Exception as exc:
         writer.close()
-        raise PushError(str(exc)) from exc
-    except BaseException:
-        writer.close()
+        if isinstance(exc, WriteRefused):
+            raise PushError(str(exc)) from exc
         raise
     plan = PushPlan(proposal_id=proposal_id, account_id=push.account_id, crm=writer.name, writes=writes)
     return PreparedPush(stored=stored, push=push, writer=writer, plan=plan)

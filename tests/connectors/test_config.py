@@ -83,7 +83,7 @@ def test_secrets_are_read_from_the_named_variable_and_stay_hidden() -> None:
 
 def test_every_toml_example_in_the_docs_is_a_valid_config() -> None:
     blocks = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 8  # 5 source examples, then enrichment (short and long form) and write-back
     for block in blocks:
         table = tomllib.loads(block)["connectors"]
         needed = {"salesforce": {"instance_url": "https://x.my.salesforce.com"}, "zendesk": {"subdomain": "x"},
