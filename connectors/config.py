@@ -358,6 +358,9 @@ class PeopleDataLabsConfig(_Strict):
     base_url: str = Field(default="https://api.peopledatalabs.com", pattern=HTTP_URL)
     api_key_env: str = Field(default="PDL_API_KEY", pattern=ENV_NAME)
     min_likelihood: int = Field(default=2, ge=0, le=10, description="PDL's match confidence floor")
+    answer_ttl_s: float = Field(
+        default=86_400, ge=0, description="each lookup's answer (a match or no match) is reused this long: credits"
+    )
 
 
 class EnrichmentConfig(_Strict):

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from connectors.config import ConnectorsConfig, SalesforceConfig, WritebackConfig
 from connectors.crm_writeback import WriteGuard, WriteRefused
+from connectors.errors import SourceError
 from server.cli.proposals import COMMANDS
 from server.crm_push import PushError, prepare, push
 from server.desk import Desk
@@ -205,6 +206,27 @@ def test_writes_outside_the_allowlist_are_refused_before_any_request(
     with pytest.raises(WriteRefused, match=r"writing hubspot\.companies is not allowed"):
         guard.check("companies", {"name": "Evil Corp"})
     guard.check("deals", {"amount": 1.0})
+
+
+def test_a_missing_write_scope_is_named_and_nothing_is_recorded(
+    tmp_path: Path, store: ProposalStore, proposal: Proposal
+) -> None:
+    proposal_id = approved(store, proposal)
+    with respx.mock(base_url=HUBSPOT) as router:
+        router.get(f"/crm/v3/objects/deals/{proposal_id}").respond(404, json={
+            "status": "error", "message": "Object not found.", "correlationId": "c0ffee00-0000-0000-0000-000000000001",
+            "category": "OBJECT_NOT_FOUND",
+        })  # fmt: skip
+        router.post("/crm/v3/objects/deals").respond(403, json={
+            "status": "error", "message": "This app hasn't been granted all required scopes to make this call.",
+            "correlationId": "c0ffee00-0000-0000-0000-000000000002", "category": "MISSING_SCOPES",
+            "errors": [{"message": "One or more of the following scopes are required.",
+                        "context": {"requiredGranularScopes": ["crm.objects.deals.write"]}}],
+        })  # fmt: skip
+        prepared = prepare(settings(tmp_path), store, proposal_id, environ=ENV)
+        with pytest.raises(SourceError, match=r"HTTP 403 forbidden .*MISSING_SCOPES.*crm\.objects\.deals\.write"):
+            push(prepared, store)
+    assert store.links(proposal_id) == ()
 
 
 def salesforce_router(router: respx.Router, existing: dict[str, Any] | None) -> dict[str, respx.Route]:

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from connectors.config import ConnectorsConfig, EnrichmentConfig
 from connectors.errors import DataError
 from connectors.workspace import Workspace
+from server.cli.app import main
 from server.desk import Desk
 from server.proposals import build_proposal
 from server.settings import Settings
@@ -210,3 +212,11 @@ def test_champion_left_proposal_is_a_find_a_new_champion_brief(tmp_path: Path) -
     assert "find a new champion" in proposal.brief
     assert "Per ZoomInfo: the champion works at Globex since 2026-10-20" in proposal.brief
     assert not proposal.conversation_scripts or all(s.trigger == "check_in" for s in proposal.conversation_scripts)
+
+
+def test_sources_check_lists_the_workspace_s_enrichment_export(tmp_path: Path) -> None:
+    folder = seed000_workspace(tmp_path / "ws")
+    write_enrichment(folder, [{"account_id": ACCOUNT_ID, "as_of": "2026-11-01", "employees": 120, "provider": "Clay"}])
+    result = CliRunner().invoke(main, ["sources", "check", "--workspace", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"ok   workspace   (enrichment): 1 rows for 1 accounts in {folder / 'enrichment.csv'}" in result.stdout

@@ -17,12 +17,14 @@ from typing import Any
 
 import httpx
 
+from connectors.cache import TtlCache
 from connectors.config import HttpConfig, PeopleDataLabsConfig, env_secret
 from connectors.errors import SourceError
 from connectors.http import ApiClient, ApiError, Json, Request, Sleep, dig
 from skills.snapshot import Account, Contact, EnrichmentRecord, Source
 
 NAME = "people_data_labs"
+MAX_REMEMBERED = 20_000
 CHECK_NAME = "expansion-desk connection check"  # a name no company has: a no-match probe PDL does not bill
 
 
@@ -81,6 +83,9 @@ class PeopleDataLabs:
             sleep=sleep, pacing=lambda response: pdl_delay(response, now),
         )  # fmt: skip
         self._out_of_credits: str | None = None
+        self._answers: TtlCache[tuple[str, tuple[tuple[str, str], ...]], tuple[Json]] = TtlCache(
+            config.answer_ttl_s, MAX_REMEMBERED, lambda: now().timestamp()
+        )
 
     def company(self, account: Account) -> tuple[EnrichmentRecord, ...]:
         lookup = {"website": account.domain} if account.domain else {"name": account.name}
@@ -103,14 +108,19 @@ class PeopleDataLabs:
         self.api.close()
 
     def _enrich(self, path: str, lookup: dict[str, str]) -> Json:
-        """The match, or None on PDL's 404 "no records were found"; 402 stops every later call."""
+        """The match, or None on PDL's 404 "no records were found"; 402 stops every later call. Answers
+        are remembered for `answer_ttl_s`, so ranking the book twice (or its benchmarks) costs no credits."""
+        key = (path, tuple(sorted(lookup.items())))
+        if (remembered := self._answers.get(key)) is not None:
+            return remembered[0]
         if self._out_of_credits is not None:
             raise SourceError(NAME, self._out_of_credits)
         params: dict[str, str | int] = {**lookup, "min_likelihood": self.config.min_likelihood}
         try:
-            return self.api.send(Request("GET", path, params))
+            body = self.api.send(Request("GET", path, params))
         except ApiError as exc:
             if exc.status == 404:
+                self._answers.put(key, (None,))
                 return None
             if exc.status == 402:
                 self._out_of_credits = (
@@ -119,6 +129,8 @@ class PeopleDataLabs:
                 )
                 raise SourceError(NAME, self._out_of_credits) from None
             raise
+        self._answers.put(key, (body,))
+        return body
 
     def _company_records(self, account: Account, body: dict[str, Any]) -> tuple[EnrichmentRecord, ...]:
         by_month = body.get("employee_count_by_month")

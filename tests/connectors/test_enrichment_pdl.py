@@ -215,3 +215,21 @@ def test_sources_check_reports_the_enrichment_provider(api: respx.Router, worksp
     assert probe.calls.last.request.url.params["name"] == "expansion-desk connection check"
     (_, failed) = check_sources(ConnectorsConfig(enrichment="pdl"), RULES, workspace, environ={})
     assert not failed.ok and "PDL_API_KEY is not set" in failed.detail
+
+
+def test_answers_are_remembered_so_a_second_pull_costs_no_credits(api: respx.Router) -> None:
+    company = api.get("/v5/company/enrich").respond(200, json=COMPANY)
+    nobody = api.get("/v5/person/enrich").respond(
+        404, json=error(404, "not_found", "No records were found matching your request")
+    )
+    clock = [NOW]
+    provider = PeopleDataLabs(
+        PeopleDataLabsConfig(answer_ttl_s=3600), HttpConfig(), environ=ENV, sleep=lambda s: None, now=lambda: clock[0]
+    )
+    first = provider.company(account())
+    assert provider.company(account()) == first and company.call_count == 1
+    assert provider.person(sarah(), account()) == provider.person(sarah(), account()) == ()
+    assert nobody.call_count == 1  # a no-match is remembered too
+    clock[0] = NOW.replace(hour=13, minute=0, second=1)
+    provider.company(account())
+    assert company.call_count == 2
