@@ -326,13 +326,12 @@ def _check_enrichment(
     if source == "none":
         return None
     provider, broken = open_enrichment(config, environ=environ, sleep=sleep)
+    if provider is None:
+        return SourceCheck(source=source, kinds=("enrichment",), ok=False, detail=broken or "not configured")
     try:
-        if provider is None:
-            raise SourceError(source, broken or "not configured")
         detail, ok = provider.check(), True
     except Exception as exc:  # reported as text like every other source
         detail, ok = f"{exc}" or type(exc).__name__, False
     finally:
-        if provider is not None:
-            provider.close()
+        provider.close()
     return SourceCheck(source=source, kinds=("enrichment",), ok=ok, detail=detail)
