@@ -146,11 +146,13 @@ class PeopleDataLabs:
         return tuple(records)
 
     def _person_records(self, account: Account, contact: Contact, data: dict[str, Any]) -> tuple[EnrichmentRecord, ...]:
-        """One record per job (title and company from its start date on); the current job when no history."""
+        """One record per job (title and company from its start date on): past jobs and the primary current
+        one; the current job alone when PDL gives no history."""
         jobs = []
         for job in data.get("experience") or ():
             start = pdl_day(job.get("start_date")) if isinstance(job, dict) else None
-            if start is not None:
+            side_role = isinstance(job, dict) and not job.get("is_primary") and not job.get("end_date")
+            if start is not None and not side_role:  # an ongoing secondary role (a board seat) is not a move
                 company = dig(job, "company", "name") or dig(job, "company", "website") or ""
                 jobs.append((start, str(dig(job, "title", "name") or ""), str(company)))
         if not jobs:

@@ -39,12 +39,13 @@ COMPANY = {
 
 
 def person(*jobs: dict[str, Any]) -> dict[str, Any]:
+    current = next(j for j in reversed(jobs) if j["is_primary"])
     return {
         "status": 200, "likelihood": 9,
         "data": {
             "id": "qEnOZ5Oh0poWnQ1luFBfVw_0000", "full_name": "sarah lee", "work_email": "sarah@acme.example",
-            "linkedin_url": "linkedin.com/in/sarahlee", "job_title": jobs[-1]["title"]["name"],
-            "job_company_name": jobs[-1]["company"]["name"], "job_start_date": jobs[-1]["start_date"],
+            "linkedin_url": "linkedin.com/in/sarahlee", "job_title": current["title"]["name"],
+            "job_company_name": current["company"]["name"], "job_start_date": current["start_date"],
             "job_last_changed": "2026-10-01", "job_last_verified": "2026-11-01", "experience": list(jobs),
         },
     }  # fmt: skip
@@ -140,6 +141,7 @@ def test_person_enrich_gives_the_champion_s_jobs_at_the_account(api: respx.Route
         job("globex", "globex.com", "operations analyst", "2019-05", "2023-01"),
         job("acme analytics", "acme.example", "operations manager", "2023-02", "2026-09"),
         job("acme analytics", "acme.example", "director of operations", "2026-10"),
+        {**job("ops guild", "opsguild.org", "board member", "2026-11"), "is_primary": False},  # a side role
     )
     route = api.get("/v5/person/enrich", params={"email": "sarah@acme.example"}).respond(200, json=body)
     records = pdl().person(sarah(), account())
