@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from connectors.cache import TtlCache
-from connectors.config import DATA_KINDS, EVIDENCE, ConnectorsConfig, DataKind, SourceName
+from connectors.config import DATA_KINDS, EVIDENCE, ConnectorsConfig, DataKind, EnrichmentSource, SourceName
+from connectors.enrichment.base import EnrichmentProvider, enrich
+from connectors.enrichment.pdl import PeopleDataLabs
 from connectors.errors import SourceError, UnknownAccountError
 from connectors.gong import Gong
 from connectors.http import Sleep
@@ -29,7 +31,7 @@ from connectors.warehouse import Warehouse
 from connectors.workspace import Workspace
 from connectors.zendesk import Zendesk
 from skills.rules import Rules
-from skills.snapshot import Account, AccountSnapshot, MissingEvidence, UsageFacts
+from skills.snapshot import Account, AccountSnapshot, Contact, EnrichmentRecord, MissingEvidence, Source, UsageFacts
 from skills.usage.aggregate import no_usage
 
 KIND_FIELDS: dict[DataKind, tuple[str, ...]] = {
@@ -151,6 +153,7 @@ class CompositeSource:
                 self._broken.update(dict.fromkeys(kinds, str(exc)))
                 continue
             self._readers.update({kind: (connector.name, self._reader(kind, connector)) for kind in kinds})
+        self._enrichment, self._enrichment_broken = open_enrichment(config, environ=environ, sleep=sleep)
         directory = self._connectors[config.sources.crm]
         if not isinstance(directory, HubSpot | Salesforce | WorkspaceAccounts):
             raise TypeError(f"{directory.name} cannot list accounts")  # SourcesConfig already rules this out
@@ -185,6 +188,8 @@ class CompositeSource:
     def close(self) -> None:
         for connector in self._connectors.values():
             connector.close()
+        if self._enrichment is not None:
+            self._enrichment.close()
 
     def _reader(self, kind: DataKind, connector: Connector) -> Reader:
         if isinstance(connector, WorkspaceAccounts):
@@ -241,15 +246,48 @@ class CompositeSource:
                 except SourceError as exc:
                     reason = str(exc)
             missing.append(MissingEvidence(kind=EVIDENCE[kind], reason=reason))
-        snap = AccountSnapshot(as_of=as_of, account=account, missing=tuple(missing), sources=sources, **parts)
+        enriched, gap = self._enrich(account, parts.get("contacts", ()), pre)
+        if gap is not None:
+            missing.append(MissingEvidence(kind=Source.enrichment, reason=gap))
+        elif enriched:
+            sources[Source.enrichment.value] = self._enrichment.name if self._enrichment else "workspace"
+        snap = AccountSnapshot(
+            as_of=as_of, account=account, enrichment=enriched, missing=tuple(missing), sources=sources, **parts
+        )
         if not missing:
             self._cache.put((account.account_id, as_of), snap)
         return snap
 
+    def _enrich(
+        self, account: Account, contacts: tuple[Contact, ...], pre: _Prefetch
+    ) -> tuple[tuple[EnrichmentRecord, ...], str | None]:
+        """(records, None), or ((), why) when the configured provider failed: enrichment is then missing."""
+        if self._enrichment_broken is not None:
+            return (), self._enrichment_broken
+        if self._enrichment is None:
+            snap = pre.workspace.get(account.account_id)
+            return (snap.enrichment if snap else ()), None
+        try:
+            return enrich(self._enrichment, account, contacts), None
+        except SourceError as exc:
+            return (), str(exc)
+
+
+def open_enrichment(
+    config: ConnectorsConfig, *, environ: Mapping[str, str] = os.environ, sleep: Sleep = time.sleep
+) -> tuple[EnrichmentProvider | None, str | None]:
+    """The API provider and None, or None and why it cannot start; (None, None) for the workspace or none."""
+    if config.enrichment.source != "pdl":
+        return None, None
+    try:
+        return PeopleDataLabs(config.enrichment.pdl, config.http, environ=environ, sleep=sleep), None
+    except SourceError as exc:
+        return None, str(exc)
+
 
 class SourceCheck(BaseModel):
-    source: SourceName
-    kinds: tuple[DataKind, ...]
+    source: SourceName | EnrichmentSource
+    kinds: tuple[DataKind | Literal["enrichment"], ...]
     ok: bool
     detail: str
 
@@ -274,4 +312,31 @@ def check_sources(
         except Exception as exc:  # a check reports whatever went wrong, including bugs, as text
             detail, ok = f"{exc}" or type(exc).__name__, False
         results.append(SourceCheck(source=name, kinds=kinds, ok=ok, detail=detail))
-    return results
+    enrichment = _check_enrichment(config, workspace, environ=environ, sleep=sleep)
+    return results + ([enrichment] if enrichment else [])
+
+
+def _check_enrichment(
+    config: ConnectorsConfig, workspace: Workspace | None, *, environ: Mapping[str, str], sleep: Sleep
+) -> SourceCheck | None:
+    """The enrichment provider's line: PDL with one unbilled call, a workspace export when there is one."""
+    source = config.enrichment.source
+    if source == "workspace":
+        export = workspace.enrichment if workspace else None
+        return (
+            None
+            if export is None
+            else SourceCheck(source=source, kinds=("enrichment",), ok=True, detail=export.check())
+        )
+    if source == "none":
+        return None
+    provider, broken = open_enrichment(config, environ=environ, sleep=sleep)
+    if provider is None:
+        return SourceCheck(source=source, kinds=("enrichment",), ok=False, detail=broken or "not configured")
+    try:
+        detail, ok = provider.check(), True
+    except Exception as exc:  # reported as text like every other source
+        detail, ok = f"{exc}" or type(exc).__name__, False
+    finally:
+        provider.close()
+    return SourceCheck(source=source, kinds=("enrichment",), ok=ok, detail=detail)

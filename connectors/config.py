@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from connectors.errors import SourceError
 from connectors.usage_events import USAGE_COLUMNS
-from skills.snapshot import Account, Contact, Record, Source
+from skills.snapshot import Account, Contact, Record, Source, enrichment_provider
 
 SourceName = Literal["workspace", "hubspot", "salesforce", "zendesk", "warehouse", "gong"]
 DataKind = Literal["crm", "usage", "tickets", "conversations", "outcomes"]
@@ -49,7 +49,7 @@ HTTP_URL = r"^https?://[^\s/]+(/[^\s]*)?$"
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 ACCOUNT_FIELDS = frozenset(Account.model_fields) - {"account_id"}
 REQUIRED_ACCOUNT_FIELDS = frozenset(n for n, f in Account.model_fields.items() if f.is_required()) - {"account_id"}
-CONTACT_FIELDS = frozenset({"first_name", "title", "department", "last_engaged_at", "role", "status"})
+CONTACT_FIELDS = frozenset({"first_name", "title", "department", "last_engaged_at", "role", "status", "email"})
 
 
 class _Strict(BaseModel):
@@ -374,6 +374,85 @@ class SourcesConfig(_Strict):
         return out
 
 
+# --- Enrichment (issue 14): a provider next to the data kinds; `enrichment = "pdl"` is short for a table.
+
+EnrichmentSource = Literal["workspace", "pdl", "none"]
+
+
+class PeopleDataLabsConfig(_Strict):
+    """People Data Labs Company and Person Enrichment (v5); the key travels in the X-Api-Key header."""
+
+    base_url: str = Field(default="https://api.peopledatalabs.com", pattern=HTTP_URL)
+    api_key_env: str = Field(default="PDL_API_KEY", pattern=ENV_NAME)
+    min_likelihood: int = Field(default=2, ge=0, le=10, description="PDL's match confidence floor")
+    answer_ttl_s: float = Field(
+        default=86_400, ge=0, description="each lookup's answer (a match or no match) is reused this long: credits"
+    )
+
+
+class EnrichmentConfig(_Strict):
+    """Where company and champion enrichment comes from: the workspace's `enrichment.csv` (an export from
+    ZoomInfo, Clay, ...), People Data Labs, or nowhere. `provider` names the export's source for the
+    citation ("Per ZoomInfo:") when the file has no `provider` column."""
+
+    source: EnrichmentSource = "workspace"
+    provider: str = Field(default="enrichment", description="ZoomInfo, Clay, LinkedIn, Apollo or enrichment")
+    pdl: PeopleDataLabsConfig = PeopleDataLabsConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"source": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _known_provider(self) -> EnrichmentConfig:
+        enrichment_provider(self.provider)
+        return self
+
+
+# --- CRM write-back (issue 14): what an approved proposal may write, and nothing else.
+
+WriteTarget = Literal["hubspot", "salesforce"]
+
+
+class HubSpotWriteConfig(_Strict):
+    """The expansion deal: pipeline and stage ids (internal ids, from the deal pipeline settings) and the
+    unique custom deal property that holds the proposal id, so a second push finds and updates the deal."""
+
+    pipeline: str = "default"
+    dealstage: str = "appointmentscheduled"
+    dealtype: str = "existingbusiness"
+    proposal_id_property: str = Field(default="expansion_desk_proposal_id", pattern=rf"^{IDENT}$")
+    deal_company_association: int = Field(default=5, description="association type id deal -> company (5 = Primary)")
+    note_deal_association: int = Field(default=214, description="association type id note -> deal")
+
+
+class SalesforceWriteConfig(_Strict):
+    """The expansion Opportunity, upserted by an External ID field that holds the proposal id."""
+
+    external_id_field: str = Field(default="Expansion_Desk_Proposal_Id__c", pattern=rf"^{IDENT}$")
+    stage_name: str = "Prospecting"
+    type: str = "Existing Customer - Upgrade"
+
+
+WRITE_ALLOWLIST_DEFAULT: dict[str, tuple[str, ...]] = {
+    "hubspot.deals": ("dealname", "amount", "pipeline", "dealstage", "closedate", "dealtype", "expansion_desk_proposal_id"),
+    "hubspot.notes": ("hs_note_body", "hs_timestamp"),
+    "salesforce.Opportunity": ("Name", "Amount", "CloseDate", "StageName", "Type", "AccountId", "Description"),
+    "salesforce.Note": ("ParentId", "Title", "Body"),
+}  # fmt: skip
+
+
+class WritebackConfig(_Strict):
+    """`[connectors.writeback]`: the CRM an approved proposal is pushed to, and the allowlist of
+    "<crm>.<object>" -> fields. A write of any other object or field is refused before any request."""
+
+    target: WriteTarget | None = Field(default=None, description="unset: push_to_crm and --push are refused")
+    allowed: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(WRITE_ALLOWLIST_DEFAULT))
+    hubspot: HubSpotWriteConfig = HubSpotWriteConfig()
+    salesforce: SalesforceWriteConfig = SalesforceWriteConfig()
+
+
 class ConnectorsConfig(_Strict):
     """The `[connectors]` table; the default reads everything from the workspace."""
 
@@ -385,6 +464,8 @@ class ConnectorsConfig(_Strict):
     gong: GongConfig = Field(default_factory=GongConfig)
     cache: CacheConfig = CacheConfig()
     http: HttpConfig = HttpConfig()
+    enrichment: EnrichmentConfig = EnrichmentConfig()
+    writeback: WritebackConfig = WritebackConfig()
 
     @model_validator(mode="after")
     def _configured(self) -> ConnectorsConfig:

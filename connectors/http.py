@@ -131,8 +131,10 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         sleep: Sleep = time.sleep,
+        pacing: Callable[[httpx.Response], float | None] = server_delay,
     ) -> None:
         self.source = source
+        self._pacing = pacing  # how long a 429/5xx response asks us to wait; vendors say it differently
         self.config = config
         self.on_401, self.on_403 = on_401, on_403
         self._client = httpx.Client(
@@ -189,7 +191,7 @@ class ApiClient:
                     f"cannot reach {self._client.base_url.host}: {type(exc).__name__} {exc}", None
                 ) from exc
         if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code} ({error_detail(response)})", server_delay(response))
+            raise _Retryable(f"HTTP {response.status_code} ({error_detail(response)})", self._pacing(response))
         if response.is_error:
             raise ApiError(self.source, response.status_code, self._explain(request, response))
         if (window := hubspot_window(response)) is not None:

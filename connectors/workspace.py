@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from connectors.config import EVIDENCE
+from connectors.enrichment.export import EnrichmentExport
 from connectors.errors import DataError, DataIssue, UnknownAccountError, closest
 from connectors.source import Progress
 from connectors.tables import group_by_account, read_table
@@ -59,7 +59,9 @@ class Workspace:
 
     name = "workspace"
 
-    def __init__(self, path: Path, rules: Rules) -> None:
+    def __init__(self, path: Path, rules: Rules, enrichment_provider: str | None = "enrichment") -> None:
+        """`enrichment_provider` names the source an `enrichment.csv` without a provider column cites;
+        None when enrichment comes from elsewhere (the file is then not read)."""
         if not (path / "accounts.csv").is_file():
             raise DataError(
                 [DataIssue(file=str(path / "accounts.csv"), message="not found: a workspace needs accounts.csv")]
@@ -99,6 +101,12 @@ class Workspace:
                 self._records[file] = group_by_account(read_table(path / file, model, set(self._accounts)))
             except DataError as exc:
                 errors.append(exc)
+        self.enrichment: EnrichmentExport | None = None
+        if enrichment_provider is not None:
+            try:
+                self.enrichment = EnrichmentExport.in_workspace(path, enrichment_provider, set(self._accounts))
+            except DataError as exc:
+                errors.append(exc)
         usage_file = next((path / f for f in USAGE_FILES if (path / f).is_file()), None)
         self.usage: UsageEvents | None = None
         if usage_file is None:
@@ -110,6 +118,9 @@ class Workspace:
                 errors.append(exc)
         if errors:
             raise DataError([i for e in errors for i in e.issues], sum(e.total for e in errors))
+        kinds = [Source.crm, Source.usage, Source.support, Source.conversations, Source.outcomes]
+        kinds += [Source.enrichment] if self.enrichment else []
+        self._sources = {kind.value: f"{self.name}:{self.path.name}" for kind in kinds}
 
     def _load_catalog(self) -> Catalog:
         file = self.path / "catalog.json"
@@ -190,8 +201,9 @@ class Workspace:
                 "interactions": rows("interactions.csv"),
                 "outcomes": rows("outcomes.csv"),
                 "usage": None if usage is None else usage.get(account.account_id) or no_usage(as_of, self.rules.usage),
+                "enrichment": self.enrichment.company(account) if self.enrichment else (),
                 "missing": tuple(self.missing),
-                "sources": {kind.value: f"{self.name}:{self.path.name}" for kind in EVIDENCE.values()},
+                "sources": self._sources,
             }
         )
 

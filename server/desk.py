@@ -42,7 +42,8 @@ def open_workspace(settings: Settings) -> Workspace:
     path = settings.workspace or demo_workspace_path()
     if not path.is_dir():
         raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
-    return Workspace(Path(path), settings.rules)
+    enrichment = settings.connectors.enrichment
+    return Workspace(Path(path), settings.rules, enrichment.provider if enrichment.source == "workspace" else None)
 
 
 def uses_workspace(settings: Settings) -> bool:
@@ -52,7 +53,8 @@ def uses_workspace(settings: Settings) -> bool:
 def open_source(settings: Settings) -> SnapshotSource:
     """The workspace alone, or a composite of the configured CRM, support, usage and workspace sources."""
     workspace = open_workspace(settings) if uses_workspace(settings) else None
-    if workspace is not None and set(settings.connectors.sources.by_source()) == {"workspace"}:
+    only_workspace = set(settings.connectors.sources.by_source()) == {"workspace"}
+    if workspace is not None and only_workspace and settings.connectors.enrichment.source != "pdl":
         return workspace
     return CompositeSource(settings.connectors, settings.rules, workspace)
 

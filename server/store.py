@@ -89,6 +89,16 @@ class StoredProposal(Result):
     reviews: tuple[ReviewRecord, ...]
 
 
+class CrmLink(Result):
+    """A CRM record a push created for a proposal (issue 14): the opportunity and its note."""
+
+    proposal_id: str
+    crm: str
+    object: str
+    crm_id: str
+    pushed_at: datetime
+
+
 class ApprovalRate(Result):
     key: str
     proposals: int
@@ -164,6 +174,15 @@ class ProposalStore:
             Column("model", String(100), nullable=False),
             Column("read_at", DateTime(timezone=True), nullable=False),
             Column("claims_json", Text, nullable=False),
+        )
+        self.crm_links = Table(  # CRM write-back: which CRM records hold each pushed proposal
+            "proposal_crm_links",
+            meta,
+            Column("proposal_id", String(40), ForeignKey(self.proposals.c.id), primary_key=True),
+            Column("crm", String(20), primary_key=True),
+            Column("object", String(40), primary_key=True),
+            Column("crm_id", String(100), nullable=False),
+            Column("pushed_at", DateTime(timezone=True), nullable=False),
         )
         with self._db():
             meta.create_all(engine)
@@ -360,3 +379,29 @@ class ProposalStore:
         except StoreError as exc:
             if not isinstance(exc.__cause__, IntegrityError):
                 raise
+
+    # --- CRM write-back (issue 14)
+
+    def links(self, proposal_id: str) -> tuple[CrmLink, ...]:
+        """The CRM records pushed for a proposal (none until its first push)."""
+        c = self.crm_links
+        query = select(c).where(c.c.proposal_id == proposal_id).order_by(c.c.crm, c.c.object)
+        with self._db(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return tuple(
+            CrmLink(proposal_id=r.proposal_id, crm=r.crm, object=r.object, crm_id=r.crm_id, pushed_at=_utc(r.pushed_at))
+            for r in rows
+        )
+
+    def link(self, proposal_id: str, crm: str, obj: str, crm_id: str) -> CrmLink:
+        """Record (or refresh) the CRM id of one object pushed for a proposal."""
+        c, at = self.crm_links, self._now()
+        key = (c.c.proposal_id == proposal_id, c.c.crm == crm, c.c.object == obj)
+        with self._db(), self.engine.begin() as conn:
+            if conn.execute(select(c.c.crm_id).where(*key)).first() is None:
+                conn.execute(
+                    insert(c).values(proposal_id=proposal_id, crm=crm, object=obj, crm_id=crm_id, pushed_at=at)
+                )
+            else:
+                conn.execute(update(c).where(*key).values(crm_id=crm_id, pushed_at=at))
+        return CrmLink(proposal_id=proposal_id, crm=crm, object=obj, crm_id=crm_id, pushed_at=_utc(at))

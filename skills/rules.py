@@ -102,6 +102,24 @@ class CalendarRules(_Strict):
     pre_renewal_weeks: tuple[int, ...] = (12, 8, 4, 2)
 
 
+class EnrichmentRules(_Strict):
+    """Enrichment evidence (seed 003): hiring as growth, and the title ladder that tells a promotion."""
+
+    hiring_min_open_roles: int = Field(default=5, ge=1, description="open roles that count as company growth")
+    title_levels: tuple[tuple[str, ...], ...] = Field(
+        default=(
+            ("intern", "trainee"),
+            ("associate", "analyst", "specialist", "coordinator", "representative", "administrator"),
+            ("senior", "lead", "principal"),
+            ("manager",),
+            ("head", "director"),
+            ("vp", "vice president", "svp", "evp"),
+            ("chief", "ceo", "cfo", "coo", "cto", "cio", "cmo", "cro", "founder", "owner"),
+        ),
+        description="title words by seniority, lowest first; a move up this ladder at the same company is a promotion",
+    )
+
+
 class Rules(_Strict):
     weights: ReadinessWeights = ReadinessWeights()
     tiers: TierCutoffs = TierCutoffs()
@@ -112,6 +130,7 @@ class Rules(_Strict):
     types: TypeRules = TypeRules()
     value: ValueRules = ValueRules()
     calendar: CalendarRules = CalendarRules()
+    enrichment: EnrichmentRules = EnrichmentRules()
     catalog: Catalog = DEFAULT_CATALOG
 
     def with_catalog(self, catalog: Catalog) -> Rules:

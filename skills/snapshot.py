@@ -41,6 +41,13 @@ class Source(StrEnum):
     outcomes = "outcomes"
     catalog = "catalog"
     gong = "gong"
+    # enrichment: the data kind (for missing evidence), then each provider cited by its own name
+    enrichment = "enrichment"
+    zoominfo = "zoominfo"
+    clay = "clay"
+    linkedin = "linkedin"
+    apollo = "apollo"
+    people_data_labs = "people_data_labs"
 
     @property
     def citation(self) -> str:
@@ -52,7 +59,30 @@ class Source(StrEnum):
             "outcomes": "Per outcomes:",
             "catalog": "Per catalog:",
             "gong": "Per Gong:",
+            **{source.value: f"Per {name}:" for name, source in ENRICHMENT_PROVIDERS.items()},
         }[self.value]
+
+
+ENRICHMENT_PROVIDERS: dict[str, Source] = {
+    "enrichment": Source.enrichment,
+    "ZoomInfo": Source.zoominfo,
+    "Clay": Source.clay,
+    "LinkedIn": Source.linkedin,
+    "Apollo": Source.apollo,
+    "People Data Labs": Source.people_data_labs,
+}
+"""Provider name (as cited: "Per ZoomInfo:") -> its evidence source; a generic export cites "Per enrichment:"."""
+
+
+def enrichment_provider(value: Any) -> Any:
+    """A provider given by name ("zoominfo", "People Data Labs") or id; unknown names are errors listing the known."""
+    if isinstance(value, Source) or not isinstance(value, str):
+        return value
+    key = "".join(value.lower().split()).replace("_", "")
+    for name, source in ENRICHMENT_PROVIDERS.items():
+        if key in ("".join(name.lower().split()), source.value.replace("_", "")):
+            return source
+    raise ValueError(f"unknown enrichment provider {value!r}; known: {', '.join(ENRICHMENT_PROVIDERS)}")
 
 
 class Record(BaseModel):
@@ -100,6 +130,7 @@ class Contact(Record):
     department: str = ""
     status: Literal["active", "left"]
     last_engaged_at: Day | None = None
+    email: str = Field(default="", description="work email; lets an enrichment provider find the person")
 
 
 class Deal(Record):
@@ -197,6 +228,26 @@ class UsageFacts(Record):
         )
 
 
+class EnrichmentRecord(Record):
+    """What an enrichment provider said about the account (and its champion) on `as_of`.
+
+    From an `enrichment.csv` export (ZoomInfo, Clay, ...) or a provider's API (People Data Labs).
+    Blank figures are unknown, never zero. `champion_title` / `champion_company` say where the account's
+    champion works (`contact_id` names the CRM contact when the provider matched one; "" = the export's
+    champion row). Several dated records make a history: growth and champion moves come from comparing them.
+    """
+
+    account_id: str
+    as_of: Day
+    provider: Annotated[Source, BeforeValidator(enrichment_provider)] = Source.enrichment
+    employees: int | None = Field(default=None, ge=0)
+    revenue: float | None = Field(default=None, ge=0)
+    hiring_open_roles: int | None = Field(default=None, ge=0)
+    champion_title: str = ""
+    champion_company: str = ""
+    contact_id: str = ""
+
+
 class MissingEvidence(Record):
     """A data kind the snapshot could not get, and why; calculators that need it report unknown."""
 
@@ -216,6 +267,7 @@ class AccountSnapshot(Record):
     extracted_signals: tuple[ExtractedSignal, ...] = Field(
         default=(), description="grounded signals read from the interactions' text (empty offline)"
     )
+    enrichment: tuple[EnrichmentRecord, ...] = ()
     missing: tuple[MissingEvidence, ...] = ()
     sources: dict[str, str] = Field(default_factory=dict, description="data kind -> connector name that supplied it")
 

@@ -16,6 +16,7 @@ from server.desk import Desk
 
 READ_TOOLS = {"find_account", "rank_accounts", "score_account", "pull_crm", "pull_usage"}
 SAVING_TOOLS = {"build_proposal", "record_review"}
+CRM_TOOLS = {"push_to_crm"}  # writes outside the desk: the CRM
 SKILL_FOLDERS = ("proposal", "discovery", "playbook", "renewal", "usage")
 PROMPTS = {"build_expansion_proposal", "prepare_discovery_call", "run_expansion_playbook", "plan_renewal_expansion"}
 

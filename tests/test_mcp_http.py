@@ -19,7 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from server.desk import Desk
 from server.settings import Settings
-from tests.mcp_session import READ_TOOLS, SAVING_TOOLS, Session, sample_calls, serve_command
+from tests.mcp_session import CRM_TOOLS, READ_TOOLS, SAVING_TOOLS, Session, sample_calls, serve_command
 
 TOKEN = "test-token-5f1c9a"
 TOKEN_ENV = "EXPANSION_DESK_HTTP_TOKEN"
@@ -112,7 +112,7 @@ def test_foreign_host_header_is_refused(url: str) -> None:
 
 def test_tools_answer_over_http(mcp: Session, desk: Desk) -> None:
     tools = {t.name: t for t in mcp.list_tools().tools}
-    assert set(tools) == READ_TOOLS | SAVING_TOOLS
+    assert set(tools) == READ_TOOLS | SAVING_TOOLS | CRM_TOOLS
     assert all(tool.output_schema for tool in tools.values())
     calls = sample_calls(desk)
     for name, arguments in calls.items():

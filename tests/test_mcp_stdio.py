@@ -10,7 +10,7 @@ from mcp import StdioServerParameters
 
 from server.desk import Desk
 from server.settings import Settings
-from tests.mcp_session import READ_TOOLS, SAVING_TOOLS, connected, sample_calls, serve_command
+from tests.mcp_session import CRM_TOOLS, READ_TOOLS, SAVING_TOOLS, connected, sample_calls, serve_command
 
 
 def test_serves_every_tool_over_stdio(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_serves_every_tool_over_stdio(tmp_path: Path) -> None:
     desk = Desk(Settings())
     with connected(StdioServerParameters(command=command, args=args, env=env, cwd=tmp_path)) as session:
         assert session.server_info.name == "expansion-desk"
-        assert {t.name for t in session.list_tools().tools} == READ_TOOLS | SAVING_TOOLS
+        assert {t.name for t in session.list_tools().tools} == READ_TOOLS | SAVING_TOOLS | CRM_TOOLS
         for name, arguments in sample_calls(desk).items():
             result = session.call_tool(name, arguments)
             assert not result.is_error, (name, result.content)

@@ -20,7 +20,16 @@ from server.proposals import build_proposal
 from server.settings import Settings
 from server.store import ProposalStore
 from skills.assessment import AccountAssessment
-from tests.mcp_session import PROMPTS, READ_TOOLS, SAVING_TOOLS, SKILL_FOLDERS, Session, connected, sample_calls
+from tests.mcp_session import (
+    CRM_TOOLS,
+    PROMPTS,
+    READ_TOOLS,
+    SAVING_TOOLS,
+    SKILL_FOLDERS,
+    Session,
+    connected,
+    sample_calls,
+)
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "list_tools.json"
 
@@ -85,7 +94,7 @@ def test_identifies_itself_with_workflow_instructions(mcp: Session) -> None:
 
 def test_lists_tools_with_input_and_output_schemas(mcp: Session) -> None:
     tools = {t.name: t for t in mcp.list_tools().tools}
-    assert set(tools) == READ_TOOLS | SAVING_TOOLS
+    assert set(tools) == READ_TOOLS | SAVING_TOOLS | CRM_TOOLS
     for name, tool in tools.items():
         assert tool.input_schema["type"] == "object"
         assert tool.output_schema and tool.output_schema["type"] == "object", name

@@ -16,6 +16,7 @@ import click
 from rich.table import Table
 
 from server.cli.common import data_options, emit_json, err, open_desk, out, user_errors
+from server.cli.push import push_reviewed
 from server.proposals import DRAFTERS, DrafterChoice, TemplateDraftError, build_proposal, record_review, render_markdown
 from server.settings import load_settings
 from server.store import ApprovalRate, ProposalStore
@@ -105,17 +106,30 @@ def propose(
 @click.option("--sent", is_flag=True, help="Mark an approved proposal as sent to the customer.")
 @click.option("--note", default="", help="Why: kept with the review.")
 @click.option("--reviewer", default=None, help="Who decided.")
+@click.option("--push", is_flag=True, help="Then create or update the opportunity in the CRM (shows the diff first).")
+@click.option("--yes", "assume_yes", is_flag=True, help="With --push: write without asking (for scripts).")
 @config_option
 def review(
-    proposal_id: str, approve: bool, decline: bool, sent: bool, note: str, reviewer: str | None, config: Path | None
+    proposal_id: str,
+    approve: bool,
+    decline: bool,
+    sent: bool,
+    note: str,
+    reviewer: str | None,
+    push: bool,
+    assume_yes: bool,
+    config: Path | None,
 ) -> None:
-    """Record the CSM's decision: draft → approved → sent, or declined."""
+    """Record the CSM's decision: draft → approved → sent, or declined; --push writes an approved one to the CRM."""
     actions = [name for name, on in (("approve", approve), ("decline", decline), ("sent", sent)) if on]
-    if len(actions) != 1:
-        raise click.UsageError("give exactly one of --approve, --decline or --sent")
+    if len(actions) > 1 or (not actions and not push):
+        raise click.UsageError("give exactly one of --approve, --decline or --sent (or --push alone)")
     with proposal_errors():
-        done = record_review(open_store(config), proposal_id, actions[0], note, reviewer)
-        out.print(f"proposal {done.proposal_id} is now {done.status}", highlight=False)
+        if actions:
+            done = record_review(open_store(config), proposal_id, actions[0], note, reviewer)
+            out.print(f"proposal {done.proposal_id} is now {done.status}", highlight=False)
+        if push:
+            push_reviewed(proposal_id, config, assume_yes)
 
 
 @click.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from skills.days import age_days, within_last
+from skills.enrichment import champion_left
 from skills.evidence import Result, day
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
@@ -50,6 +51,16 @@ def _outcome(snapshot: AccountSnapshot) -> GateCheck:
 
 
 def _champion(snapshot: AccountSnapshot, rules: Rules) -> GateCheck:
+    """An enrichment provider that shows the champion at another company fails the check, whatever the CRM says."""
+    left = champion_left(snapshot, rules)
+    if left is not None:
+        crm_says = (
+            " although the CRM still lists them as active"
+            if any(c.status == "active" and c.role == "champion" for c in snapshot.contacts)
+            else ""
+        )
+        text = f"{left.detail}{crm_says} — find a new champion"
+        return GateCheck(id="active_champion", passed=False, evidence=text, source=left.source)
     days = rules.gate.champion_engaged_days
     champions = [c for c in snapshot.contacts if c.role == "champion"]
     engaged = [c for c in champions if c.status == "active" and within_last(snapshot.as_of, c.last_engaged_at, days)]

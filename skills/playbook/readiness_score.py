@@ -8,6 +8,7 @@ from typing import Literal
 from skills.catalog import Catalog
 from skills.conversations.cited import ALIGNING, ASKING, cited, signals_about
 from skills.days import age_days, within_last
+from skills.enrichment import company_growth
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
@@ -170,6 +171,20 @@ def _one_seat_many_users(snapshot: AccountSnapshot, usage: UsageSummary | None, 
 
 
 def _company_growth(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> Check:
+    """Enrichment first (cited by provider), then the CRM's figures since signing."""
+    enriched = company_growth(snapshot, rules)
+    if enriched is not None and enriched.met:
+        return True, enriched.evidence, enriched.source
+    crm = _crm_company_growth(snapshot)
+    if crm[0] is None and enriched is not None:
+        return False, enriched.evidence, enriched.source
+    if crm[0] is None and snapshot.lacks(Source.enrichment):
+        reason = next(m.reason for m in snapshot.missing if m.kind == Source.enrichment)
+        return None, f"{crm[1]}; enrichment unavailable: {reason}", Source.enrichment
+    return crm
+
+
+def _crm_company_growth(snapshot: AccountSnapshot) -> Check:
     account = snapshot.account
     revenue = (
         None

@@ -7,6 +7,7 @@ from typing import Literal
 
 from skills.conversations.cited import ALIGNING, cited, signals_about
 from skills.days import add_months
+from skills.enrichment import champion_promoted
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.playbook.readiness_score import unowned_modules
 from skills.rules import Rules
@@ -14,7 +15,14 @@ from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
 
 BlockerId = Literal["open_critical_ticket", "no_recent_contact", "quarter_end"]
-TriggerId = Literal["outcome_reported", "capacity_reached", "team_growth", "initiative_mentioned", "renewal_in_90_days"]
+TriggerId = Literal[
+    "outcome_reported",
+    "capacity_reached",
+    "team_growth",
+    "initiative_mentioned",
+    "renewal_in_90_days",
+    "champion_promoted",
+]
 
 
 class Blocker(Result):
@@ -165,6 +173,9 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
                 detail=f'{keyword} named in a {i.source}: "{quote(i.text)}"',
             )
         )
+    promoted = champion_promoted(snapshot, rules, window)
+    if promoted is not None:  # seed 003: a champion's promotion is perfect upsell timing
+        found.append(Trigger(id="champion_promoted", date=promoted.day, source=promoted.source, detail=promoted.detail))
     to_renewal = (snapshot.account.renewal_date - snapshot.as_of).days
     if 0 <= to_renewal <= rules.timing.renewal_trigger_days:
         found.append(

@@ -50,6 +50,7 @@ TRIGGER_SCRIPTS: dict[TriggerId, ScriptKind] = {
     "team_growth": "team_growth",
     "initiative_mentioned": "new_initiative",
     "renewal_in_90_days": "ahead_of_renewal",
+    "champion_promoted": "champion_promoted",
 }
 COMMON_OBJECTIONS: tuple[tuple[ObjectionKey, str], ...] = (
     ("not_ready", "We're not ready to expand right now."),

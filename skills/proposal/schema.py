@@ -25,7 +25,13 @@ from skills.snapshot import DepartmentSpread, MissingEvidence, RegionUsage, Sour
 
 ProposalKind = Literal["expansion_proposal", "fix_footprint_first", "wait_until"]
 ScriptKind = Literal[
-    "success_moment", "capacity_ceiling", "team_growth", "new_initiative", "ahead_of_renewal", "check_in"
+    "success_moment",
+    "capacity_ceiling",
+    "team_growth",
+    "new_initiative",
+    "ahead_of_renewal",
+    "check_in",
+    "champion_promoted",
 ]
 ObjectionKey = Literal["not_ready", "budget_approval", "more_value_first", "happy_as_is", "type_specific"]
 DrafterName = Literal["template", "claude"]

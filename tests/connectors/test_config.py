@@ -59,7 +59,7 @@ def test_a_partial_field_mapping_keeps_the_other_defaults() -> None:
 @pytest.mark.parametrize(("fields", "message"), [
     ({"account_fields": {"seats": "x"}}, "account_fields: unknown field"),
     ({"account_fields": {"arr": ""}}, "required field.* arr must name a vendor field"),
-    ({"contact_fields": {"email": "email"}}, "contact_fields: unknown field"),
+    ({"contact_fields": {"phone": "phone"}}, "contact_fields: unknown field"),
     ({"roles": {"CHAMPION": "hero"}}, "roles"),
     ({"token": "pat-na1-oops"}, "Extra inputs are not permitted"),
     ({"token_env": "HUBSPOT TOKEN"}, "token_env"),
@@ -84,7 +84,7 @@ def test_secrets_are_read_from_the_named_variable_and_stay_hidden() -> None:
 
 def test_every_toml_example_in_the_docs_is_a_valid_config() -> None:
     blocks = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 7
+    assert len(blocks) == 10  # 5 source examples, Gong, extraction, enrichment (short and long form), write-back
     for block in blocks:
         data = tomllib.loads(block)
         if "extraction" in data:
