@@ -309,3 +309,56 @@ def test_default_points_need_history(book: Path) -> None:
     code, out = run("backtest", "--workspace", str(book), "--json", "--no-store")
     assert code == 0, out
     assert json.loads(out)["points"] == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]
+
+
+# --- stored results and calibrated confidence -------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_backtest_results_are_stored_by_fingerprint(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from tests.test_store import postgres_schema
+
+    if backend == "postgres":
+        generator = postgres_schema()
+        store = next(generator)
+        request.addfinalizer(lambda: next(generator, None))
+    else:
+        from sqlalchemy import create_engine
+
+        from server.store import ProposalStore
+
+        store = ProposalStore(create_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}"))
+    report = backtest_report(BOOK, [T], 180)
+    assert store.latest_backtest("f" * 64) is None
+    store.save_backtest("f" * 64, backtest_report(BOOK[:2], [T], 180))
+    store.save_backtest("f" * 64, report)
+    store.save_backtest("e" * 64, backtest_report([], [T], 180))
+    assert store.latest_backtest("f" * 64) == report  # the newest for exactly these inputs
+    assert store.latest_backtest("0" * 64) is None
+
+
+def test_calibration_follows_the_inputs(book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.calibration import Calibration, inputs_fingerprint
+    from server.desk import Desk
+    from server.settings import Settings
+    from server.store import ProposalStore
+
+    monkeypatch.setenv("EXPANSION_DESK_STORE_PATH", str(tmp_path / "store.sqlite3"))
+    desk = Desk(Settings(workspace=book, store_path=tmp_path / "store.sqlite3"))
+    store = ProposalStore.from_settings(desk.settings)
+    assert Calibration.load(desk, store).text("priority") == "not calibrated"
+    code, out = run("backtest", "--workspace", str(book), "--at", str(T1), "--at", str(T2), "--json")
+    assert code == 0, out
+    calibration = Calibration.load(desk, store)
+    assert calibration.report is not None and calibration.report.observations == 3
+    assert calibration.text("priority") == "not calibrated"  # 1 observation: below 30
+    before = inputs_fingerprint(desk, 180)
+    assert inputs_fingerprint(desk, 90) != before
+    weights = desk.rules.weights.model_copy(update={"capacity": 20})
+    reweighted = Desk(Settings(workspace=book, rules=desk.rules.model_copy(update={"weights": weights})))
+    assert inputs_fingerprint(reweighted, 180) != before
+    with (book / "deals.csv").open("a", encoding="utf-8") as handle:
+        handle.write("D-9,ACC-1,,100,won,expansion,2026-05-01,\n")
+    assert inputs_fingerprint(desk, 180) != before and Calibration.load(desk, store).report is None
