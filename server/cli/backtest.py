@@ -17,8 +17,11 @@ from server.store import ProposalStore
 from skills.backtest.observations import Observation, observe_book
 from skills.backtest.points import default_points
 from skills.backtest.report import BacktestReport, backtest_report
+from skills.backtest.usage import score_usage
 from skills.backtest.weights import SIGNALS, WeightFit
 from skills.backtest.weights import suggest_weights as fit_weights
+from skills.usage.aggregate import no_usage
+from skills.usage.sql import Scope
 
 
 def first_usage_day(source: SnapshotSource) -> date | None:
@@ -47,12 +50,28 @@ def backtest_points(desk: Desk, at: tuple[str, ...], horizon_days: int) -> list[
 
 
 def observe_points(desk: Desk, points: list[date], horizon_days: int, quiet: bool) -> list[Observation]:
-    """Every account in the book at every point, scored point-in-time; usage aggregated once per point."""
+    """Every account in the book at every point, scored point-in-time.
+
+    On a workspace, the snapshots are built once (at the first point) and later points swap in the
+    usage the score reads, aggregated at that point by the same SQL (`score_usage`); other sources
+    build full snapshots at each point.
+    """
+    ordered = sorted(points)
+    workspace = desk.source if isinstance(desk.source, Workspace) and desk.source.usage is not None else None
     observations: list[Observation] = []
     with progress_bar("replaying the score", quiet=quiet) as progress, gc_paused():
-        for done, t in enumerate(points, start=1):
-            observations.extend(observe_book(desk.source.snapshots(t), desk.rules, horizon_days))
-            progress(done, len(points))
+        book = list(desk.source.snapshots(ordered[0]))
+        observations.extend(observe_book(book, desk.rules, horizon_days))
+        progress(1, len(ordered))
+        for done, t in enumerate(ordered[1:], start=2):
+            if workspace is not None and workspace.usage is not None:
+                facts = score_usage(workspace.usage.run, Scope("usage_events"), t, desk.rules.usage)
+                empty = no_usage(t, desk.rules.usage)
+                moved = (s.model_copy(update={"as_of": t, "usage": facts.get(s.account_id, empty)}) for s in book)
+                observations.extend(observe_book(moved, desk.rules, horizon_days))
+            else:
+                observations.extend(observe_book(desk.source.snapshots(t), desk.rules, horizon_days))
+            progress(done, len(ordered))
     return observations
 
 

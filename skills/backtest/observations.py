@@ -8,7 +8,7 @@ from datetime import date
 from skills.backtest.labels import expansion_won
 from skills.backtest.point_in_time import as_of_point, in_book
 from skills.evidence import Result
-from skills.playbook.readiness_score import ReadinessTier, SignalId, readiness_score
+from skills.playbook.readiness_score import SIGNAL_RULES, ReadinessTier, SignalId, readiness_tier
 from skills.rules import ReadinessWeights, Rules
 from skills.snapshot import AccountSnapshot
 from skills.usage.summary import summarise_usage
@@ -33,13 +33,16 @@ def observe(snapshot: AccountSnapshot, rules: Rules, horizon_days: int) -> Obser
     if not in_book(snapshot.account, t):
         return None
     past = as_of_point(snapshot)
-    score = readiness_score(past, summarise_usage(past, rules), rules)
+    usage = summarise_usage(past, rules)
+    # the score's own rules, without building evidence models: score = Σ weight of the met signals
+    met = tuple(signal for signal, rule in SIGNAL_RULES.items() if rule(past, usage, rules)[0])
+    score = sum(getattr(rules.weights, signal) for signal in met)
     return Observation(
         account_id=snapshot.account_id,
         at=t,
-        score=score.score,
-        tier=score.tier,
-        met=tuple(s.id for s in score.signals if s.met),
+        score=score,
+        tier=readiness_tier(score, rules),
+        met=met,
         label=expansion_won(snapshot.deals, t, horizon_days),
     )
 
