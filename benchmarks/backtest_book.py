@@ -77,7 +77,8 @@ def child(kind: str, directory: Path, points: int) -> dict[str, Any]:
         f"print(json.dumps(b.{kind}(Path({str(directory)!r}){', ' + str(points) if kind == 'backtest' else ''})))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    # DuckDB draws a progress bar on stdout for long queries: the figures are the last JSON object
+    return dict(json.loads(done.stdout[done.stdout.rindex('{"wall_s"') :]))
 
 
 def main() -> None:

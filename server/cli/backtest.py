@@ -15,6 +15,7 @@ from server.cli.common import emit_json, err, open_desk, out, progress_bar, user
 from server.desk import Desk, gc_paused
 from server.store import ProposalStore
 from skills.backtest.observations import Observation, observe_book
+from skills.backtest.point_in_time import in_book
 from skills.backtest.points import default_points
 from skills.backtest.report import BacktestReport, backtest_report
 from skills.backtest.usage import score_usage
@@ -58,6 +59,8 @@ def observe_points(desk: Desk, points: list[date], horizon_days: int, quiet: boo
     """
     ordered = sorted(points)
     workspace = desk.source if isinstance(desk.source, Workspace) and desk.source.usage is not None else None
+    if workspace is not None and workspace.usage is not None:
+        workspace.usage.run("SET enable_progress_bar = false", {})  # DuckDB's own bar would land in --json stdout
     observations: list[Observation] = []
     with progress_bar("replaying the score", quiet=quiet) as progress, gc_paused():
         book = list(desk.source.snapshots(ordered[0]))
@@ -67,7 +70,11 @@ def observe_points(desk: Desk, points: list[date], horizon_days: int, quiet: boo
             if workspace is not None and workspace.usage is not None:
                 facts = score_usage(workspace.usage.run, Scope("usage_events"), t, desk.rules.usage)
                 empty = no_usage(t, desk.rules.usage)
-                moved = (s.model_copy(update={"as_of": t, "usage": facts.get(s.account_id, empty)}) for s in book)
+                moved = (
+                    s.model_copy(update={"as_of": t, "usage": facts.get(s.account_id, empty)})
+                    for s in book
+                    if in_book(s.account, t)
+                )
                 observations.extend(observe_book(moved, desk.rules, horizon_days))
             else:
                 observations.extend(observe_book(desk.source.snapshots(t), desk.rules, horizon_days))
