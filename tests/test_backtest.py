@@ -362,3 +362,42 @@ def test_calibration_follows_the_inputs(book: Path, tmp_path: Path, monkeypatch:
     with (book / "deals.csv").open("a", encoding="utf-8") as handle:
         handle.write("D-9,ACC-1,,100,won,expansion,2026-05-01,\n")
     assert inputs_fingerprint(desk, 180) != before and Calibration.load(desk, store).report is None
+
+
+# --- suggested weights -----------------------------------------------------------------------------
+
+
+def test_scaled_weights_keep_the_total_and_drop_negative_signals() -> None:
+    from skills.backtest.weights import scaled_weights
+
+    # positive mass 2 + 1 + 1 = 4 of total 64: 32, 16, 16; the negative coefficient gets 0
+    w = scaled_weights([2, 1, 1, 0, -1, 0, 0, 0, 0], 64)
+    assert (w.capacity, w.recent_outcome, w.team_growth, w.promoter) == (32, 16, 16, 0)
+    assert sum(w.model_dump().values()) == 64
+    # 64 / 3 = 21.33 each: 63 whole points, the last one to the first of the tied remainders
+    w = scaled_weights([1, 1, 1, 0, 0, 0, 0, 0, 0], 64)
+    assert (w.capacity, w.recent_outcome, w.team_growth) == (22, 21, 21)
+    with pytest.raises(ValueError, match="no signal"):
+        scaled_weights([0, -1, 0, 0, 0, 0, 0, 0, 0], 64)
+
+
+def test_suggest_weights_fits_earlier_points_and_tests_on_the_later_third() -> None:
+    from skills.backtest.weights import suggest_weights, time_split
+    from skills.rules import ReadinessWeights
+
+    points = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+    assert time_split(points) == (points[:2], points[2:])
+    with pytest.raises(ValueError, match="two backtest points"):
+        time_split(points[:1])
+    # capacity met exactly when an expansion followed; promoter only when none did
+    book = [
+        obs(f"A{i}", 12 if won else 7, "candidate", ("capacity",) if won else ("promoter",), won, t)
+        for t in points
+        for i, won in enumerate((True, True, False, False, False))
+    ]
+    fit = suggest_weights(book, ReadinessWeights())
+    assert fit.suggested.capacity == 64 and sum(fit.suggested.model_dump().values()) == 64
+    assert fit.coefficients["capacity"] > 0 > fit.coefficients["promoter"] and fit.coefficients["renewal_window"] == 0
+    assert (fit.train_observations, fit.held_out_observations) == (10, 5)
+    assert fit.auc_current == 1.0 and fit.auc_suggested == 1.0  # 12 > 7 already ranks the held-out point right
+    assert fit.toml.startswith("[rules.weights]\ncapacity = 64\n")

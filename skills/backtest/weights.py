@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
+from pydantic import computed_field
 
 from skills.backtest.metrics import roc_auc
 from skills.backtest.observations import Observation, rescore
@@ -34,8 +35,10 @@ class WeightFit(Result):
     """AUC of the current weights on the held-out points."""
     auc_suggested: float | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def toml(self) -> str:
+        """The block to paste into expansion-desk.toml."""
         lines = ["[rules.weights]", *(f"{s} = {getattr(self.suggested, s)}" for s in SIGNALS)]
         return "\n".join(lines) + "\n"
 
