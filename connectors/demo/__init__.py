@@ -8,6 +8,9 @@ account, so memory stays flat however many accounts are generated.
 Account N gets archetype ARCHETYPES[(N - 1) % 13]; ranges inside an archetype are random and its
 categorical variants rotate by occurrence, so every variant appears in the 200-account demo.
 About 30% of accounts also get a few feature-gate hits older than 90 days (outside every window).
+Before the current window each account also gets ~21 months of history from its own RNG stream
+(connectors/demo/history.py): usage, interactions, outcomes, expansion deals that follow the
+signals with noise, and `arr_history.csv`; it changes none of the current-day results below.
 Expected results under the SPEC §3 defaults (u = utilisation, k = occurrence of the archetype):
 
 - seat_crunch: u 0.86-1.0, credential sharing on >= 3 days, a department new in the last 90 days,

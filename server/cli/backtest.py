@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -186,6 +186,12 @@ def backtest(
     with user_errors():
         desk = open_desk(workspace, config)
         points = backtest_points(desk, at, horizon_days)
+        late = [t for t in points if t + timedelta(days=horizon_days) > desk.as_of()]
+        if late and not as_json:
+            err.print(
+                f"[yellow]note:[/yellow] {len(late)} point(s) after {desk.as_of() - timedelta(days=horizon_days)}: "
+                f"their {horizon_days}-day horizon ends after the data ({desk.as_of()}), so some wins are not seen yet"
+            )
         observations = observe_points(desk, points, horizon_days, quiet=as_json)
         report = backtest_report(observations, points, horizon_days)
         fit = fit_weights(observations, desk.rules.weights) if suggest_weights else None
