@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from server.settings import Settings
+from skills.backtest.report import BacktestReport
 from skills.conversations.signal import SignalClaim
 from skills.evidence import Result
 from skills.proposal.schema import Proposal
@@ -184,6 +185,15 @@ class ProposalStore:
             Column("crm_id", String(100), nullable=False),
             Column("pushed_at", DateTime(timezone=True), nullable=False),
         )
+        self.backtests = Table(  # SPEC §5: each backtest with the fingerprint of its inputs
+            "backtests",
+            meta,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("fingerprint", String(64), nullable=False, index=True),
+            Column("horizon_days", Integer, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("report_json", Text, nullable=False),
+        )
         with self._db():
             meta.create_all(engine)
 
@@ -230,6 +240,26 @@ class ProposalStore:
                     insert(self.triggers), [{"proposal_id": proposal_id, "trigger_id": t} for t in trigger_ids]
                 )
         return proposal_id
+
+    def save_backtest(self, fingerprint: str, report: BacktestReport) -> int:
+        """Store a backtest result under the fingerprint of its inputs; returns its row id."""
+        row = {
+            "fingerprint": fingerprint,
+            "horizon_days": report.horizon_days,
+            "created_at": self._now(),
+            "report_json": report.model_dump_json(),
+        }
+        with self._db(), self.engine.begin() as conn:
+            key = conn.execute(insert(self.backtests).values(**row)).inserted_primary_key
+        return int(key[0]) if key else 0
+
+    def latest_backtest(self, fingerprint: str) -> BacktestReport | None:
+        """The newest backtest run on exactly these inputs, or None."""
+        b = self.backtests
+        query = select(b.c.report_json).where(b.c.fingerprint == fingerprint).order_by(b.c.id.desc()).limit(1)
+        with self._db(), self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else BacktestReport.model_validate_json(found)
 
     def _record(self, row: Any) -> ProposalRecord:
         return ProposalRecord(

@@ -99,7 +99,13 @@ def test_formats_and_time_bounds(ws: Path, sql: Callable[[str], list[tuple[objec
         assert all(stamp.fullmatch(line[:19]) and line[19] == "," for line in handle)
     assert all(stamp.fullmatch(r["ts"]) for r in rows(ws, "interactions.csv"))
     assert scalar(sql, "SELECT count(*) FROM usage_events WHERE CAST(ts AS DATE) >= {as_of}") == 0
-    assert scalar(sql, "SELECT max({as_of} - CAST(ts AS DATE)) FROM usage_events") < 150
+    # ~21 months of history before the current window (connectors/demo/history.py), never before signing
+    assert scalar(sql, "SELECT max({as_of} - CAST(ts AS DATE)) FROM usage_events") <= 640
+    history_before_signing = (
+        "SELECT count(*) FROM usage_events u JOIN accounts a USING (account_id) "
+        "WHERE {as_of} - CAST(u.ts AS DATE) >= 150 AND CAST(u.ts AS DATE) < a.contract_start"
+    )
+    assert scalar(sql, history_before_signing) == 0
     assert scalar(sql, "SELECT count(*) FROM interactions WHERE CAST(ts AS DATE) > {as_of}") == 0
 
 

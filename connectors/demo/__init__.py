@@ -8,6 +8,9 @@ account, so memory stays flat however many accounts are generated.
 Account N gets archetype ARCHETYPES[(N - 1) % 13]; ranges inside an archetype are random and its
 categorical variants rotate by occurrence, so every variant appears in the 200-account demo.
 About 30% of accounts also get a few feature-gate hits older than 90 days (outside every window).
+Before the current window each account also gets ~21 months of history from its own RNG stream
+(connectors/demo/history.py): usage, interactions, outcomes, expansion deals that follow the
+signals with noise, and `arr_history.csv`; it changes none of the current-day results below.
 Expected results under the SPEC §3 defaults (u = utilisation, k = occurrence of the archetype):
 
 - seat_crunch: u 0.86-1.0, credential sharing on >= 3 days, a department new in the last 90 days,
@@ -63,6 +66,7 @@ from connectors.demo.catalog import CATALOG, COLUMNS
 from connectors.demo.clock import Clock
 from connectors.demo.conversations import interaction_rows, outcome_rows
 from connectors.demo.crm import contact_rows, deal_rows, ticket_rows
+from connectors.demo.history import history_rows
 from connectors.demo.usage import csv_to_parquet, make_users, usage_rows
 from connectors.demo.vocabulary import CSMS, INDUSTRIES
 
@@ -128,10 +132,17 @@ def _write_account(i: int, seed: int, clock: Clock, writers: dict[str, Any]) -> 
     acc = make_account(i, arch, (i - 1) // len(ARCHETYPES), rng, clock.as_of)
     writers["accounts.csv"].writerow(acc.row(rng.choice(INDUSTRIES), CSMS[rng.randrange(len(CSMS))]))
     writers["contacts.csv"].writerows(contact_rows(acc, rng, clock))
-    writers["deals.csv"].writerows(deal_rows(acc, rng, clock))
-    writers["tickets.csv"].writerows(ticket_rows(acc, rng, clock))
-    writers["interactions.csv"].writerows(interaction_rows(acc, rng, clock))
-    writers["outcomes.csv"].writerows(outcome_rows(acc, rng, clock))
-    rows = usage_rows(acc, make_users(acc, rng), rng, clock)
-    writers["usage_events.csv"].writerows(rows)
-    return len(rows)
+    deals = deal_rows(acc, rng, clock)
+    tickets = ticket_rows(acc, rng, clock)
+    interactions = interaction_rows(acc, rng, clock)
+    outcomes = outcome_rows(acc, rng, clock)
+    users = make_users(acc, rng)
+    rows = usage_rows(acc, users, rng, clock)
+    past = history_rows(acc, users, seed, clock, deals)  # its own RNG: the rows above stay as they were
+    writers["deals.csv"].writerows(deals + past.deals)
+    writers["tickets.csv"].writerows(tickets)
+    writers["interactions.csv"].writerows(past.interactions + interactions)
+    writers["outcomes.csv"].writerows(past.outcomes + outcomes)
+    writers["usage_events.csv"].writerows(past.usage + rows)
+    writers["arr_history.csv"].writerows(past.arr)
+    return len(past.usage) + len(rows)

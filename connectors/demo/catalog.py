@@ -18,6 +18,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {  # SPEC §2, in order
     "tickets.csv": words("ticket_id account_id priority status opened_at subject"),
     "interactions.csv": words("interaction_id account_id ts source text nps_score"),
     "outcomes.csv": words("account_id ts metric value unit description"),
+    "arr_history.csv": words("account_id month arr"),  # SPEC §6, optional in a workspace
 }
 
 TIERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
