@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Literal
+
+from pydantic import Field
 
 from skills.catalog import Catalog
 from skills.days import age_days, within_last
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
+from skills.freshness import freshness_by_source
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
@@ -33,6 +37,10 @@ class Signal(Result):
     met: bool | None
     evidence: str
     source: Source
+    as_of_data: date | None = Field(
+        default=None, description="day of the newest row of the signal's source on or before as_of"
+    )
+    stale: bool = Field(default=False, description="that row is older than the source's freshness limit")
 
 
 class ReadinessScore(Result):
@@ -198,11 +206,21 @@ def readiness_tier(score: int, rules: Rules) -> ReadinessTier:
 def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ReadinessScore:
     """Unknown signals (missing source) score 0 and say so; they are never guessed as met."""
     signals = []
+    fresh = freshness_by_source(snapshot, rules.freshness)
     for signal_id, rule in SIGNAL_RULES.items():
         met, evidence, source = rule(snapshot, usage, rules)
         weight = getattr(rules.weights, signal_id)
         signals.append(
-            Signal(id=signal_id, points=weight if met else 0, weight=weight, met=met, evidence=evidence, source=source)
+            Signal(
+                id=signal_id,
+                points=weight if met else 0,
+                weight=weight,
+                met=met,
+                evidence=evidence,
+                source=source,
+                as_of_data=fresh[source].newest_row,
+                stale=fresh[source].stale,
+            )
         )
     score = sum(signal.points for signal in signals)
     return ReadinessScore(score=score, tier=readiness_tier(score, rules), signals=tuple(signals))

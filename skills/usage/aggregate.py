@@ -39,6 +39,8 @@ def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
 
 
 def _as_date(value: Any) -> date:
+    if isinstance(value, str):  # engines without a timestamp type (SQLite) return text
+        return date.fromisoformat(value[:10])
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -57,11 +59,12 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     facts: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
     )
-    for account_id, active_30, active_90, workflows in rows(ACTIVITY_SQL):
+    for account_id, active_30, active_90, workflows, newest in rows(ACTIVITY_SQL):
         facts[account_id].update(
             active_users_30d=int(active_30),
             active_users_90d=int(active_90),
             workflow_completions_90d=int(workflows or 0),
+            newest_event=None if newest is None else _as_date(newest),
         )
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
     for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):

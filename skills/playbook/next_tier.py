@@ -1,0 +1,55 @@
+"""What would move the score: the points to the next readiness tier and the unmet signals that alone close the gap."""
+
+from __future__ import annotations
+
+from skills.evidence import Result
+from skills.playbook.readiness_score import ReadinessScore, ReadinessTier, SignalId
+from skills.rules import Rules
+
+
+class SignalOption(Result):
+    id: SignalId
+    weight: int
+    unknown: bool = False  # its source is missing: it may already hold
+
+
+class NextTier(Result):
+    tier: ReadinessTier | None  # None at the top tier
+    points_needed: int | None
+    signals_alone: tuple[SignalOption, ...]  # unmet signals whose weight alone closes the gap, heaviest first
+    largest_unmet: SignalOption | None
+    summary: str
+
+
+def next_tier_up(tier: ReadinessTier) -> ReadinessTier | None:
+    return {"not_yet": "candidate", "candidate": "ready", "ready": "priority", "priority": None}[tier]
+
+
+def _cutoff(tier: ReadinessTier, rules: Rules) -> int:
+    return {"priority": rules.tiers.priority, "ready": rules.tiers.ready, "candidate": rules.tiers.candidate}[tier]
+
+
+def next_tier(score: ReadinessScore, rules: Rules) -> NextTier:
+    target = next_tier_up(score.tier)
+    if target is None:
+        return NextTier(
+            tier=None, points_needed=None, signals_alone=(), largest_unmet=None, summary="already in the top tier"
+        )
+    gap = _cutoff(target, rules) - score.score
+    unmet = sorted(
+        (SignalOption(id=s.id, weight=s.weight, unknown=s.met is None) for s in score.signals if s.met is not True),
+        key=lambda o: (-o.weight, o.id),
+    )
+    alone = tuple(o for o in unmet if o.weight >= gap)
+    largest = unmet[0] if unmet else None
+
+    def named(o: SignalOption) -> str:
+        return f"{o.id} ({o.weight}{', unknown: data missing' if o.unknown else ''})"
+
+    if alone:
+        summary = f"{gap} points to {target}: " + " or ".join(named(o) for o in alone) + " would get there alone"
+    elif largest is not None:
+        summary = f"{gap} points to {target}: no single signal is enough (largest unmet: {named(largest)})"
+    else:
+        summary = f"{gap} points to {target}: every signal is already met"
+    return NextTier(tier=target, points_needed=gap, signals_alone=alone, largest_unmet=largest, summary=summary)
