@@ -14,16 +14,17 @@ from server.desk import Desk
 from server.mcp import resources
 from server.mcp.access import DeskAccess, Toolbox
 from server.mcp.prompts import register_prompts
-from server.mcp.tools import book, proposals
+from server.mcp.tools import book, portfolio, proposals
 from server.store import ProposalStore
 
-TOOLSETS = (book, proposals)
+TOOLSETS = (book, portfolio, proposals)
 
 INSTRUCTIONS = """\
 Expansion Desk finds Customer Success accounts ready to expand and assembles the commercial case.
 Workflow: find_account (get the account_id) -> score_account (read the readiness gate first: a failed
 gate means "fix the footprint first", never a pitch) -> pull_crm / pull_usage for supporting evidence ->
-build_proposal (a draft) -> the CSM reviews it (record_review). For a whole book use rank_accounts.
+build_proposal (a draft) -> the CSM reviews it (record_review). For a whole book use rank_accounts,
+what_changed (since last week) and portfolio_summary (NRR, pipeline, forecast, CSM rows).
 Rules: one offer per account (the expansion_type the desk chose); state only numbers that appear in tool
 results, and cite each piece of evidence with its source ("Per usage: ...", "Per CRM: ..."); every
 proposal requires CSM review. Discount authority, pricing standard, switching cost and risk factors are
