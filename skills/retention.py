@@ -8,27 +8,35 @@ are never estimated from deals.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from skills.catalog import Catalog
 from skills.days import add_months
 from skills.evidence import Result
 from skills.snapshot import Record
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class ArrMonth(Record):
     """One row of arr_history.csv; `currency` (optional column) for accounts not in accounts.csv."""
 
     account_id: str
-    month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM")
+    month: str = Field(description="YYYY-MM")
     arr: float = Field(ge=0)
     currency: str | None = None
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not MONTH.fullmatch(value):
+            raise ValueError("not a month in YYYY-MM form")
+        return value
 
 
 class ArrHistory(Result):
