@@ -10,6 +10,7 @@ from rich.table import Table
 from server.cli.common import data_options, emit_json, open_desk, out, progress_bar, user_errors
 from server.portfolio import change_window, portfolio, what_changed
 from skills.changes import AccountChange, BookChanges, SignalChange
+from skills.deal_outcomes import OutcomeInsights, OutcomeRate
 from skills.portfolio import Forecast, PortfolioSummary
 
 
@@ -144,6 +145,35 @@ def portfolio_command(workspace: Path | None, config: Path | None, as_of: str | 
             emit_json(summary)
         else:
             print_portfolio(summary)
+
+
+def _outcome_table(title: str, rows: tuple[OutcomeRate, ...]) -> Table:
+    table = Table(title=title)
+    for column in ("", "Won", "Lost", "Win rate"):
+        table.add_column(column, justify="left" if not column else "right")
+    for r in rows:
+        table.add_row(r.key, str(r.won), str(r.lost), "—" if r.win_rate is None else f"{r.win_rate:.0%}")
+    return table
+
+
+def print_outcomes(learned: OutcomeInsights) -> None:
+    """The outcomes loop of `insights`: what preceded won and lost expansion deals."""
+    out.print(
+        f"Closed expansion deals: {learned.deals} ({learned.won} won, {learned.lost} lost); "
+        f"{learned.won_without_trigger} won with no trigger before them",
+        highlight=False,
+    )
+    out.print(
+        _outcome_table(
+            f"Triggers before the deal (its proposal, else the account {learned.lead_days} days before the close)",
+            learned.by_trigger,
+        )
+    )
+    out.print(_outcome_table("Offer before the deal", learned.by_offer))
+    for p in learned.proposals:
+        out.print(
+            f"Proposal {p.proposal_id} ({p.account_id}, {p.offer}): {p.outcome} with deal {p.deal_id}", highlight=False
+        )
 
 
 COMMANDS = (changes, portfolio_command)
