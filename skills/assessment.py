@@ -14,7 +14,7 @@ from skills.discovery.roi import ExpansionRoi, expansion_roi
 from skills.evidence import EvidenceLine, Result
 from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
 from skills.playbook.expansion_type import expansion_type
-from skills.playbook.next_tier import NextTier, next_tier
+from skills.playbook.next_tier import NextTier, next_tier, out_of_reach
 from skills.playbook.readiness_score import ReadinessTier, Signal, readiness_score
 from skills.playbook.timing import Blocker, Trigger, blockers, triggers
 from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
@@ -94,7 +94,7 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         score=score.score,
         tier=score.tier,
         signals=score.signals,
-        next_tier=next_tier(score, rules),
+        next_tier=next_tier(score, rules, out_of_reach(a.seats_licensed)),
         utilisation=usage.utilisation if usage else None,
         active_users_30d=usage.active_users_30d if usage else None,
         expansion_type=choice.type,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from skills.assessment import assess
 from skills.discovery.gate_fixes import gate_fixes
 from skills.discovery.readiness_gate import readiness_gate
-from skills.playbook.next_tier import next_tier
+from skills.playbook.next_tier import next_tier, out_of_reach
 from skills.playbook.readiness_score import readiness_score
 from skills.proposal.benchmarks import segment_peers
 from skills.rules import FreshnessRules, Rules
@@ -113,3 +113,11 @@ def test_missing_source_is_not_stale_and_silent_usage_is() -> None:
     silent = snapshot(use=usage(0, newest_event=None))
     capacity = readiness_score(silent, summarise_usage(silent, RULES), RULES).signals[0]
     assert capacity.id == "capacity" and capacity.as_of_data is None and capacity.stale
+
+
+def test_one_seat_many_users_is_offered_only_to_a_one_seat_account() -> None:
+    s = snapshot(outcomes=(outcome(10),), interactions=(interaction(5, "NPS", source="nps", nps=9),))
+    score = readiness_score(s, summarise_usage(s, RULES), RULES)  # 17: 3 points to ready
+    assert "one_seat_many_users" in [o.id for o in next_tier(score, RULES, out_of_reach(1)).signals_alone]
+    assert "one_seat_many_users" not in [o.id for o in next_tier(score, RULES, out_of_reach(50)).signals_alone]
+    assert "one_seat_many_users" not in [o.id for o in assess(s, segment_peers([]), RULES).next_tier.signals_alone]

@@ -29,7 +29,13 @@ def _cutoff(tier: ReadinessTier, rules: Rules) -> int:
     return {"priority": rules.tiers.priority, "ready": rules.tiers.ready, "candidate": rules.tiers.candidate}[tier]
 
 
-def next_tier(score: ReadinessScore, rules: Rules) -> NextTier:
+def out_of_reach(seats_licensed: int) -> frozenset[SignalId]:
+    """Signals the account cannot gain without changing its contract: one_seat_many_users needs exactly one seat."""
+    return frozenset() if seats_licensed == 1 else frozenset({"one_seat_many_users"})
+
+
+def next_tier(score: ReadinessScore, rules: Rules, unreachable: frozenset[SignalId] = frozenset()) -> NextTier:
+    """`unreachable` signals are never offered as a way up (see `out_of_reach`)."""
     target = next_tier_up(score.tier)
     if target is None:
         return NextTier(
@@ -37,7 +43,11 @@ def next_tier(score: ReadinessScore, rules: Rules) -> NextTier:
         )
     gap = _cutoff(target, rules) - score.score
     unmet = sorted(
-        (SignalOption(id=s.id, weight=s.weight, unknown=s.met is None) for s in score.signals if s.met is not True),
+        (
+            SignalOption(id=s.id, weight=s.weight, unknown=s.met is None)
+            for s in score.signals
+            if s.met is not True and s.id not in unreachable
+        ),
         key=lambda o: (-o.weight, o.id),
     )
     alone = tuple(o for o in unmet if o.weight >= gap)
