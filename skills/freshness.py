@@ -7,23 +7,16 @@ CSM to check the feed before trusting the evidence, it does not change what the 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from itertools import chain
 
-from skills.evidence import Result
 from skills.rules import FreshnessRules
 from skills.snapshot import AccountSnapshot, Source
 
 
-class SourceFreshness(Result):
-    source: Source
-    newest_row: date | None
-    stale: bool
-    limit_days: int
-
-
-def _newest(days: list[date], as_of: date) -> date | None:
-    seen = [d for d in days if d <= as_of]
-    return max(seen) if seen else None
+def _newest(days: Iterable[date], as_of: date) -> date | None:
+    return max((d for d in days if d <= as_of), default=None)
 
 
 def newest_row(snapshot: AccountSnapshot, source: Source) -> date | None:
@@ -35,34 +28,40 @@ def newest_row(snapshot: AccountSnapshot, source: Source) -> date | None:
     """
     as_of = snapshot.as_of
     if source == Source.crm:
-        days = [c.last_engaged_at for c in snapshot.contacts if c.last_engaged_at is not None]
-        days += [d.close_date for d in snapshot.deals if d.close_date is not None]
-        return _newest(days, as_of)
+        engaged = (c.last_engaged_at for c in snapshot.contacts if c.last_engaged_at is not None)
+        closed = (d.close_date for d in snapshot.deals if d.close_date is not None)
+        return _newest(chain(engaged, closed), as_of)
     if source == Source.usage:
         return None if snapshot.usage is None else snapshot.usage.newest_event
     if source == Source.support:
-        return _newest([t.opened_at for t in snapshot.tickets], as_of)
+        return _newest((t.opened_at for t in snapshot.tickets), as_of)
     if source == Source.conversations:
-        return _newest([i.ts.date() for i in snapshot.interactions], as_of)
+        end = datetime.combine(as_of + timedelta(days=1), time.min)
+        newest = max((i.ts for i in snapshot.interactions if i.ts < end), default=None)
+        return None if newest is None else newest.date()
     if source == Source.outcomes:
-        return _newest([o.ts for o in snapshot.outcomes], as_of)
+        return _newest((o.ts for o in snapshot.outcomes), as_of)
     return None
 
 
-def source_freshness(snapshot: AccountSnapshot, source: Source, rules: FreshnessRules) -> SourceFreshness:
+def is_stale(snapshot: AccountSnapshot, source: Source, newest: date | None, limit: int) -> bool:
     """Stale when the newest row is older than the limit. A missing source, or one with no rows at
     all, is not stale (it is unknown or empty, which the evidence already says) — except usage: a
     usage feed with no event in the whole signal window is stale."""
-    limit = getattr(rules, source.value, None)
-    if limit is None or snapshot.lacks(source):
-        return SourceFreshness(source=source, newest_row=None, stale=False, limit_days=limit or 0)
-    newest = newest_row(snapshot, source)
+    if snapshot.lacks(source):
+        return False
     if newest is None:
-        stale = source == Source.usage and snapshot.usage is not None
-    else:
-        stale = (snapshot.as_of - newest).days > limit
-    return SourceFreshness(source=source, newest_row=newest, stale=stale, limit_days=limit)
+        return source == Source.usage and snapshot.usage is not None
+    return (snapshot.as_of - newest).days > limit
 
 
-def freshness_by_source(snapshot: AccountSnapshot, rules: FreshnessRules) -> dict[Source, SourceFreshness]:
-    return {source: source_freshness(snapshot, source, rules) for source in Source if source != Source.catalog}
+def freshness_marks(
+    snapshot: AccountSnapshot, sources: Iterable[Source], rules: FreshnessRules
+) -> dict[Source, tuple[date | None, bool]]:
+    """(newest row, stale) for each of `sources`, against `rules.<source>` days (no limit: never stale)."""
+    marks: dict[Source, tuple[date | None, bool]] = {}
+    for source in set(sources):
+        limit = int(getattr(rules, source.value, 0))
+        newest = None if snapshot.lacks(source) else newest_row(snapshot, source)
+        marks[source] = (newest, bool(limit) and is_stale(snapshot, source, newest, limit))
+    return marks

@@ -43,15 +43,15 @@ def next_tier(score: ReadinessScore, rules: Rules, unreachable: frozenset[Signal
         )
     gap = _cutoff(target, rules) - score.score
     unmet = sorted(
-        (
-            SignalOption(id=s.id, weight=s.weight, unknown=s.met is None)
-            for s in score.signals
-            if s.met is not True and s.id not in unreachable
-        ),
-        key=lambda o: (-o.weight, o.id),
+        ((s.weight, s.id, s.met is None) for s in score.signals if s.met is not True and s.id not in unreachable),
+        key=lambda o: (-o[0], o[1]),
     )
-    alone = tuple(o for o in unmet if o.weight >= gap)
-    largest = unmet[0] if unmet else None
+    alone = tuple(SignalOption(id=i, weight=w, unknown=u) for w, i, u in unmet if w >= gap)
+    largest = (
+        alone[0]
+        if alone
+        else (SignalOption(id=unmet[0][1], weight=unmet[0][0], unknown=unmet[0][2]) if unmet else None)
+    )
 
     def named(o: SignalOption) -> str:
         return f"{o.id} ({o.weight}{', unknown: data missing' if o.unknown else ''})"

@@ -11,7 +11,7 @@ from pydantic import Field
 from skills.catalog import Catalog
 from skills.days import age_days, within_last
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
-from skills.freshness import freshness_by_source
+from skills.freshness import freshness_marks
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
@@ -205,11 +205,12 @@ def readiness_tier(score: int, rules: Rules) -> ReadinessTier:
 
 def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ReadinessScore:
     """Unknown signals (missing source) score 0 and say so; they are never guessed as met."""
+    checks = {signal_id: rule(snapshot, usage, rules) for signal_id, rule in SIGNAL_RULES.items()}
+    fresh = freshness_marks(snapshot, (source for _, _, source in checks.values()), rules.freshness)
     signals = []
-    fresh = freshness_by_source(snapshot, rules.freshness)
-    for signal_id, rule in SIGNAL_RULES.items():
-        met, evidence, source = rule(snapshot, usage, rules)
+    for signal_id, (met, evidence, source) in checks.items():
         weight = getattr(rules.weights, signal_id)
+        newest, stale = fresh[source]
         signals.append(
             Signal(
                 id=signal_id,
@@ -218,8 +219,8 @@ def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules
                 met=met,
                 evidence=evidence,
                 source=source,
-                as_of_data=fresh[source].newest_row,
-                stale=fresh[source].stale,
+                as_of_data=newest,
+                stale=stale,
             )
         )
     score = sum(signal.points for signal in signals)
