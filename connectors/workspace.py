@@ -16,6 +16,7 @@ from connectors.source import Progress
 from connectors.tables import group_by_account, read_table
 from connectors.usage_events import UsageEvents
 from skills.catalog import Catalog
+from skills.retention import ArrHistory, ArrMonth
 from skills.rules import Rules
 from skills.snapshot import (
     Account,
@@ -40,6 +41,7 @@ RECORD_FILES: dict[str, tuple[type[BaseModel], Source]] = {
     "outcomes.csv": (Outcome, Source.outcomes),
 }
 USAGE_FILES = ("usage_events.parquet", "usage_events.csv")
+ARR_HISTORY_FILE = "arr_history.csv"
 
 
 def demo_workspace_path() -> Path:
@@ -107,6 +109,12 @@ class Workspace:
                 self.enrichment = EnrichmentExport.in_workspace(path, enrichment_provider, set(self._accounts))
             except DataError as exc:
                 errors.append(exc)
+        self.arr_history: ArrHistory | None = None
+        if (path / ARR_HISTORY_FILE).is_file():
+            try:
+                self.arr_history = self._load_arr_history()
+            except DataError as exc:
+                errors.append(exc)
         usage_file = next((path / f for f in USAGE_FILES if (path / f).is_file()), None)
         self.usage: UsageEvents | None = None
         if usage_file is None:
@@ -139,6 +147,38 @@ class Workspace:
                     for e in exc.errors()
                 ]
             ) from exc
+
+    def _load_arr_history(self) -> ArrHistory:
+        """Optional month-end ARR (SPEC §6). Churned accounts may be absent from accounts.csv: such a
+        row needs its currency in an optional `currency` column. One row per account and month."""
+        rows = read_table(self.path / ARR_HISTORY_FILE, ArrMonth)
+        issues: list[DataIssue] = []
+        seen: set[tuple[str, str]] = set()
+        for line, row in enumerate(rows, start=2):
+            if (row.account_id, row.month) in seen:
+                issues.append(
+                    DataIssue(
+                        file=ARR_HISTORY_FILE,
+                        line=line,
+                        column="month",
+                        value=row.month,
+                        message=f"second row for account {row.account_id} in this month",
+                    )
+                )
+            seen.add((row.account_id, row.month))
+            if row.currency is None and row.account_id not in self._accounts:
+                issues.append(
+                    DataIssue(
+                        file=ARR_HISTORY_FILE,
+                        line=line,
+                        column="account_id",
+                        value=row.account_id,
+                        message="account not in accounts.csv: give its currency in a currency column",
+                    )
+                )
+        if issues:
+            raise DataError(issues[:50], len(issues))
+        return ArrHistory(months=tuple(rows))
 
     def _load_manifest(self) -> WorkspaceManifest:
         file = self.path / "manifest.json"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from connectors.workspace import demo_workspace_path
 from server.desk import Desk, uses_workspace
-from server.store import ProposalStore
-from skills.backtest.calibration import calibrated_rate_text, tier_rate
+from server.store import ProposalStore, StoreError
+from skills.backtest.calibration import calibrated_rate_text, tier_rate, tier_rate_and_observations
 from skills.backtest.report import BacktestReport
 from skills.playbook.readiness_score import ReadinessTier
 
@@ -55,6 +55,10 @@ class Calibration:
         """The tier's backtested rate when it has ≥ 30 observations, else None."""
         return tier_rate(self.report, tier)
 
+    def rate_for_tier(self, tier: ReadinessTier) -> tuple[float, int] | None:
+        """(rate, observations) for the portfolio's weighted forecast, or None when not calibrated."""
+        return tier_rate_and_observations(self.report, tier)
+
     def text(self, tier: ReadinessTier) -> str:
         """ "N% (backtest, n observations)" or "not calibrated"."""
         return calibrated_rate_text(self.report, tier)
@@ -62,3 +66,11 @@ class Calibration:
 
 def calibrated_rate(desk: Desk, store: ProposalStore, tier: ReadinessTier) -> str:
     return Calibration.load(desk, store).text(tier)
+
+
+def current_calibration(desk: Desk, store: ProposalStore | None = None) -> Calibration:
+    """The calibration for the desk's current inputs; an unavailable store means "not calibrated", not a failure."""
+    try:
+        return Calibration.load(desk, store or ProposalStore.from_settings(desk.settings))
+    except StoreError:
+        return Calibration(None)

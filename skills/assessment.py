@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 from skills.catalog import ExpansionType
+from skills.discovery.gate_fixes import GateFix, gate_fixes
 from skills.discovery.readiness_gate import ReadinessGate, readiness_gate
 from skills.discovery.roi import ExpansionRoi, expansion_roi
 from skills.evidence import EvidenceLine, Result
 from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
 from skills.playbook.expansion_type import expansion_type
+from skills.playbook.next_tier import NextTier, next_tier, out_of_reach
 from skills.playbook.readiness_score import ReadinessTier, Signal, readiness_score
 from skills.playbook.timing import Blocker, Trigger, blockers, triggers
 from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
@@ -33,6 +35,7 @@ class AccountAssessment(Result):
     score: int
     tier: ReadinessTier
     signals: tuple[Signal, ...]
+    next_tier: NextTier
     utilisation: float | None
     active_users_30d: int | None
     expansion_type: ExpansionType
@@ -44,6 +47,7 @@ class AccountAssessment(Result):
     total_proposed_arr: float
     pricing: PriceQuote
     gate: ReadinessGate
+    gate_fixes: tuple[GateFix, ...]
     blockers: tuple[Blocker, ...]
     triggers: tuple[Trigger, ...]
     roi: ExpansionRoi
@@ -79,6 +83,7 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
     choice = expansion_type(snapshot, usage, rules)
     quote = price(snapshot, choice, usage, rules)
     found_blockers = blockers(snapshot, rules)
+    gate = readiness_gate(snapshot, rules)
     a = snapshot.account
     return AccountAssessment(
         account_id=a.account_id,
@@ -89,6 +94,7 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         score=score.score,
         tier=score.tier,
         signals=score.signals,
+        next_tier=next_tier(score, rules, out_of_reach(a.seats_licensed)),
         utilisation=usage.utilisation if usage else None,
         active_users_30d=usage.active_users_30d if usage else None,
         expansion_type=choice.type,
@@ -99,7 +105,8 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         proposed_expansion_value=quote.proposed_expansion_value,
         total_proposed_arr=quote.total_proposed_arr,
         pricing=quote,
-        gate=readiness_gate(snapshot, rules),
+        gate=gate,
+        gate_fixes=gate_fixes(snapshot, gate, rules),
         blockers=found_blockers,
         triggers=triggers(snapshot, usage, rules),
         roi=expansion_roi(snapshot, choice, quote, rules),

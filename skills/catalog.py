@@ -58,6 +58,8 @@ class Catalog(_Strict):
     hourly_value: float = Field(default=60, ge=0)
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     quarter_end_blackout_days: int = Field(default=14, ge=0)
+    base_currency: str | None = None
+    fx: dict[str, float] = Field(default_factory=dict, description="currency -> rate to base_currency")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalog:
@@ -66,6 +68,23 @@ class Catalog(_Strict):
             if dupes:
                 raise ValueError(f"duplicate {kind} id(s): {', '.join(dupes)}")
         return self
+
+    @model_validator(mode="after")
+    def _fx_has_a_base(self) -> Catalog:
+        if self.fx and self.base_currency is None:
+            raise ValueError("fx needs base_currency: the currency its rates convert to")
+        if any(rate <= 0 for rate in self.fx.values()):
+            raise ValueError("fx rates must be positive")
+        return self
+
+    def to_base(self, amount: float, currency: str) -> float | None:
+        """`amount` in base_currency; None without a base or a rate for `currency`."""
+        if self.base_currency is None:
+            return None
+        if currency == self.base_currency:
+            return amount
+        rate = self.fx.get(currency)
+        return None if rate is None else amount * rate
 
     def tier(self, tier_id: str) -> Tier | None:
         return next((t for t in self.tiers if t.id == tier_id), None)

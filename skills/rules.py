@@ -120,6 +120,16 @@ class EnrichmentRules(_Strict):
     )
 
 
+class FreshnessRules(_Strict):
+    """Days after which a source's newest row is stale: its signals are marked stale (the score is unchanged)."""
+
+    crm: int = Field(default=90, ge=1)
+    usage: int = Field(default=7, ge=1)
+    support: int = Field(default=30, ge=1)
+    conversations: int = Field(default=90, ge=1)
+    outcomes: int = Field(default=180, ge=1)
+
+
 class Rules(_Strict):
     weights: ReadinessWeights = ReadinessWeights()
     tiers: TierCutoffs = TierCutoffs()
@@ -131,6 +141,7 @@ class Rules(_Strict):
     value: ValueRules = ValueRules()
     calendar: CalendarRules = CalendarRules()
     enrichment: EnrichmentRules = EnrichmentRules()
+    freshness: FreshnessRules = FreshnessRules()
     catalog: Catalog = DEFAULT_CATALOG
 
     def with_catalog(self, catalog: Catalog) -> Rules:

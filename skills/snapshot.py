@@ -212,6 +212,7 @@ class UsageFacts(Record):
     active_users_30d: int
     active_users_90d: int
     workflow_completions_90d: int
+    newest_event: date | None = Field(default=None, description="day of the newest event in the signal window")
     new_departments: tuple[DepartmentSpread, ...] = ()
     sharing_users: tuple[SharingUser, ...] = ()
     gate_hits_90d: dict[str, int] = Field(default_factory=dict)

@@ -14,7 +14,15 @@ from mcp import Client
 
 from server.desk import Desk
 
-READ_TOOLS = {"find_account", "rank_accounts", "score_account", "pull_crm", "pull_usage"}
+READ_TOOLS = {
+    "find_account",
+    "rank_accounts",
+    "score_account",
+    "pull_crm",
+    "pull_usage",
+    "what_changed",
+    "portfolio_summary",
+}
 SAVING_TOOLS = {"build_proposal", "record_review"}
 CRM_TOOLS = {"push_to_crm"}  # writes outside the desk: the CRM
 SKILL_FOLDERS = ("proposal", "discovery", "playbook", "renewal", "usage")
@@ -58,4 +66,6 @@ def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:
         "pull_crm": {"account_id": top.account_id},
         "pull_usage": {"account_id": top.account_id},
         "build_proposal": {"account_id": top.account_id, "drafter": "template"},
+        "what_changed": {},
+        "portfolio_summary": {},
     }

@@ -401,3 +401,24 @@ def test_suggest_weights_fits_earlier_points_and_tests_on_the_later_third() -> N
     assert (fit.train_observations, fit.held_out_observations) == (10, 5)
     assert fit.auc_current == 1.0 and fit.auc_suggested == 1.0  # 12 > 7 already ranks the held-out point right
     assert fit.toml.startswith("[rules.weights]\ncapacity = 64\n")
+
+
+def test_a_stored_backtest_weights_the_portfolio_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC §5–6: once a backtest matching the inputs is stored, the portfolio's forecast is Σ value × the
+    tier's backtested rate; before it, the forecast is null ("not calibrated")."""
+    monkeypatch.setenv("EXPANSION_DESK_STORE_PATH", str(tmp_path / "store.sqlite3"))
+    code, out = run("portfolio", "--json")
+    assert code == 0, out
+    assert json.loads(out)["forecast"]["value"] is None
+    code, out = run("backtest", "--json")
+    assert code == 0, out
+    rates = {t["tier"]: t["rate"] for t in json.loads(out)["tiers"] if t["n"] >= 30}
+    code, out = run("portfolio", "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert {tier: row["rate"]["rate"] for tier, row in summary["pipeline"].items()} == {
+        tier: rates[tier] for tier in summary["pipeline"]
+    }
+    for currency, value in summary["forecast"]["value"].items():
+        expected = sum(row["value"].get(currency, 0) * row["rate"]["rate"] for row in summary["pipeline"].values())
+        assert value == pytest.approx(expected, abs=0.01)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from mcp import MCPError
 
+from server.cli import main
 from server.desk import Desk
 from server.mcp.server import build_server
 from server.proposals import build_proposal
@@ -239,3 +241,24 @@ def test_prompts_take_the_account_and_name_the_tools(mcp: Session, top: AccountA
         assert [(a.name, a.required) for a in prompt.arguments or []] == [("account", True)]
         text = mcp.get_prompt(name, {"account": top.name}).messages[0].content.text
         assert top.name in text and "find_account" in text and "score_account" in text
+
+
+def test_what_changed_and_portfolio_summary_are_the_cli_json(mcp: Session) -> None:
+    def cli(*args: str) -> Any:
+        result = CliRunner().invoke(main, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    changed = mcp.call_tool("what_changed", {"date_from": "2026-11-01", "date_to": "2026-11-23"})
+    assert changed.structured_content["changes"] == cli("changes", "--from", "2026-11-01", "--to", "2026-11-23")
+    assert (
+        changed.structured_content["changes"] and "changed between 2026-11-01 and 2026-11-23" in changed.content[0].text
+    )
+    summary = mcp.call_tool("portfolio_summary", {})
+    assert summary.structured_content == cli("portfolio")
+    assert "Pipeline priority:" in summary.content[0].text
+
+
+def test_what_changed_refuses_days_in_the_wrong_order(mcp: Session) -> None:
+    result = mcp.call_tool("what_changed", {"date_from": "2026-11-23", "date_to": "2026-11-01"})
+    assert result.is_error and "must be before" in result.content[0].text

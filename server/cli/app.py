@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import backtest, book, chat, data, evals, proposals, serve, web
+from server.cli import backtest, book, chat, data, evals, portfolio, proposals, serve, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +16,6 @@ def main() -> None:
     """Find the accounts ready to expand and build the commercial case. Every proposal is a draft for a CSM."""
 
 
-for module in (book, data, proposals, evals, serve, chat, web, backtest):
+for module in (book, data, portfolio, proposals, evals, serve, chat, web, backtest):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -16,7 +16,9 @@ import click
 from rich.table import Table
 
 from server.cli.common import data_options, emit_json, err, open_desk, out, user_errors
+from server.cli.portfolio import print_outcomes
 from server.cli.push import push_reviewed
+from server.outcomes import DEFAULT_LEAD_DAYS, deal_outcomes
 from server.proposals import DRAFTERS, DrafterChoice, TemplateDraftError, build_proposal, record_review, render_markdown
 from server.settings import load_settings
 from server.store import ApprovalRate, ProposalStore
@@ -163,17 +165,28 @@ def _rates_table(title: str, rows: tuple[ApprovalRate, ...]) -> Table:
 
 
 @click.command()
-@config_option
+@data_options
+@click.option(
+    "--lead-days",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LEAD_DAYS,
+    show_default=True,
+    help="Read a deal with no stored proposal as the account stood this many days before it closed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def insights(config: Path | None, as_json: bool) -> None:
-    """Which triggers and expansion types get approved (expansion proposals only)."""
+def insights(workspace: Path | None, config: Path | None, as_of: str | None, lead_days: int, as_json: bool) -> None:
+    """Which triggers and expansion types get approved, and which preceded won expansion deals."""
     with proposal_errors():
-        found = open_store(config).insights()
+        store = open_store(config)
+        found = store.insights()
+        desk = open_desk(workspace, config)
+        learned = deal_outcomes(desk, store, desk.as_of(as_of), lead_days)
         if as_json:
-            emit_json(found)
+            emit_json({**found.model_dump(mode="json"), "outcomes": learned.model_dump(mode="json")})
             return
         out.print(_rates_table("Approval by trigger", found.by_trigger))
         out.print(_rates_table("Approval by expansion type", found.by_expansion_type))
+        print_outcomes(learned)
 
 
 @click.command()

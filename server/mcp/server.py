@@ -15,17 +15,18 @@ from server.mcp import resources
 from server.mcp.access import DeskAccess, Toolbox
 from server.mcp.apps import build_apps
 from server.mcp.prompts import register_prompts
-from server.mcp.tools import book, crm, proposals
+from server.mcp.tools import book, crm, portfolio, proposals
 from server.store import ProposalStore
 
-TOOLSETS = (book, proposals, crm)
+TOOLSETS = (book, portfolio, proposals, crm)
 
 INSTRUCTIONS = """\
 Expansion Desk finds Customer Success accounts ready to expand and assembles the commercial case.
 Workflow: find_account (get the account_id) -> score_account (read the readiness gate first: a failed
 gate means "fix the footprint first", never a pitch) -> pull_crm / pull_usage for supporting evidence ->
 build_proposal (a draft) -> the CSM reviews it (record_review) -> once approved, push_to_crm (confirm=false shows
-the changes; confirm=true only when the CSM says so). For a whole book use rank_accounts.
+the changes; confirm=true only when the CSM says so). For a whole book use rank_accounts,
+what_changed (since last week) and portfolio_summary (NRR, pipeline, forecast, CSM rows).
 Rules: one offer per account (the expansion_type the desk chose); state only numbers that appear in tool
 results, and cite each piece of evidence with its source ("Per usage: ...", "Per CRM: ..."); every
 proposal requires CSM review. Discount authority, pricing standard, switching cost and risk factors are

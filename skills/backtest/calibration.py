@@ -18,6 +18,12 @@ def tier_rate(report: BacktestReport | None, tier: ReadinessTier) -> float | Non
     return row.rate if row.n >= MIN_OBSERVATIONS else None
 
 
+def tier_rate_and_observations(report: BacktestReport | None, tier: ReadinessTier) -> tuple[float, int] | None:
+    """(rate, observations) for a weighted forecast, or None when the tier is not calibrated."""
+    rate = tier_rate(report, tier)
+    return None if report is None or rate is None else (rate, report.tier(tier).n)
+
+
 def calibrated_rate_text(report: BacktestReport | None, tier: ReadinessTier) -> str:
     """ "N% (backtest, n observations)" or "not calibrated"."""
     rate = tier_rate(report, tier)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Literal
+
+from pydantic import Field
 
 from skills.catalog import Catalog
 from skills.conversations.cited import ALIGNING, ASKING, cited, signals_about
 from skills.days import age_days, within_last
 from skills.enrichment import company_growth
 from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
+from skills.freshness import freshness_marks
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
@@ -35,6 +39,10 @@ class Signal(Result):
     met: bool | None
     evidence: str
     source: Source
+    as_of_data: date | None = Field(
+        default=None, description="day of the newest row of the signal's source on or before as_of"
+    )
+    stale: bool = Field(default=False, description="that row is older than the source's freshness limit")
 
 
 class ReadinessScore(Result):
@@ -233,12 +241,23 @@ def readiness_tier(score: int, rules: Rules) -> ReadinessTier:
 
 def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ReadinessScore:
     """Unknown signals (missing source) score 0 and say so; they are never guessed as met."""
+    checks = {signal_id: rule(snapshot, usage, rules) for signal_id, rule in SIGNAL_RULES.items()}
+    fresh = freshness_marks(snapshot, (source for _, _, source in checks.values()), rules.freshness)
     signals = []
-    for signal_id, rule in SIGNAL_RULES.items():
-        met, evidence, source = rule(snapshot, usage, rules)
+    for signal_id, (met, evidence, source) in checks.items():
         weight = getattr(rules.weights, signal_id)
+        newest, stale = fresh[source]
         signals.append(
-            Signal(id=signal_id, points=weight if met else 0, weight=weight, met=met, evidence=evidence, source=source)
+            Signal(
+                id=signal_id,
+                points=weight if met else 0,
+                weight=weight,
+                met=met,
+                evidence=evidence,
+                source=source,
+                as_of_data=newest,
+                stale=stale,
+            )
         )
     score = sum(signal.points for signal in signals)
     return ReadinessScore(score=score, tier=readiness_tier(score, rules), signals=tuple(signals))

@@ -11,7 +11,8 @@ ACTIVITY_SQL = """
 SELECT account_id,
        COUNT(DISTINCT CASE WHEN ts >= :active_start THEN user_id END) AS active_users_30d,
        COUNT(DISTINCT user_id) AS active_users_90d,
-       SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflow_completions_90d
+       SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflow_completions_90d,
+       MAX(ts) AS newest_event
 FROM {events}
 WHERE ts >= :signal_start AND ts < :end {account_filter}
 GROUP BY account_id

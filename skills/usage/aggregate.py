@@ -38,7 +38,9 @@ def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
     }
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    if isinstance(value, str):  # engines without a timestamp type (SQLite) return text
+        return date.fromisoformat(value[:10])
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -57,15 +59,16 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     facts: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
     )
-    for account_id, active_30, active_90, workflows in rows(ACTIVITY_SQL):
+    for account_id, active_30, active_90, workflows, newest in rows(ACTIVITY_SQL):
         facts[account_id].update(
             active_users_30d=int(active_30),
             active_users_90d=int(active_90),
             workflow_completions_90d=int(workflows or 0),
+            newest_event=None if newest is None else as_date(newest),
         )
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
     for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
-        spread[account_id].append(DepartmentSpread(department=department, first_seen=_as_date(first_ts), users=users))
+        spread[account_id].append(DepartmentSpread(department=department, first_seen=as_date(first_ts), users=users))
     sharing: dict[str, list[SharingUser]] = defaultdict(list)
     for account_id, user_id, days in rows(CREDENTIAL_SHARING_SQL):
         sharing[account_id].append(SharingUser(user_id=user_id, days=days))
