@@ -8,7 +8,7 @@ CSM to check the feed before trusting the evidence, it does not change what the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from itertools import chain
 
 from skills.rules import FreshnessRules
@@ -36,9 +36,7 @@ def newest_row(snapshot: AccountSnapshot, source: Source) -> date | None:
     if source == Source.support:
         return _newest((t.opened_at for t in snapshot.tickets), as_of)
     if source == Source.conversations:
-        end = datetime.combine(as_of + timedelta(days=1), time.min)
-        newest = max((i.ts for i in snapshot.interactions if i.ts < end), default=None)
-        return None if newest is None else newest.date()
+        return _newest((i.ts.date() for i in snapshot.interactions), as_of)
     if source == Source.outcomes:
         return _newest((o.ts for o in snapshot.outcomes), as_of)
     return None
