@@ -21,10 +21,10 @@ from server.store import ACTION_STATUS, ProposalStore, ReviewAction, ReviewRecor
 from skills.assessment import AccountAssessment, assess
 from skills.catalog import EXPANSION_TYPES, ExpansionType
 from skills.discovery.roi import expansion_roi
-from skills.playbook.expansion_type import ExpansionChoice, expansion_type, forced_offer
+from skills.playbook.expansion_type import ExpansionChoice, forced_offer
 from skills.proposal.assemble import assemble, compose
 from skills.proposal.checks import CheckResult, check_draft
-from skills.proposal.pricing import price
+from skills.proposal.pricing import price, priced
 from skills.proposal.schema import DraftedBy, DraftedText, DraftFacts, Proposal
 from skills.snapshot import AccountSnapshot
 from skills.usage.summary import summarise_usage
@@ -49,11 +49,12 @@ def assessed(
     rules, usage = desk.rules, summarise_usage(snapshot, desk.rules)
     assessment = assess(snapshot, desk.peers(snapshot.as_of), rules)
     if chosen is None or chosen == assessment.expansion_type:
-        return assessment, snapshot, expansion_type(snapshot, usage, rules)
-    choice = forced_offer(snapshot, usage, rules, chosen)
+        return assessment, snapshot, priced(snapshot, usage, rules)[0]
+    choice = forced_offer(snapshot, usage, rules, chosen).model_copy(update={"rule_choice": assessment.expansion_type})
     quote = price(snapshot, choice, usage, rules)
     if not quote.proposed_expansion_value:
         raise ValueError(f"{chosen} adds nothing for {account_id}: {quote.basis}")
+    roi = expansion_roi(snapshot, choice, quote, rules)
     forced = assessment.model_copy(
         update={
             "expansion_type": choice.type,
@@ -62,7 +63,8 @@ def assessed(
             "pricing": quote,
             "proposed_expansion_value": quote.proposed_expansion_value,
             "total_proposed_arr": quote.total_proposed_arr,
-            "roi": expansion_roi(snapshot, choice, quote, rules),
+            "roi": roi,
+            "value_case": roi.value_case,
         }
     )
     return forced, snapshot, choice
@@ -126,10 +128,14 @@ def build_proposal(
     expansion_type: ExpansionType | None = None,
     as_of: str | date | None = None,
     drafter: DrafterChoice | Drafter | None = None,
+    confidence: str | None = None,
 ) -> Proposal:
-    """A checked draft proposal for one account (`requires_csm_review` is always true)."""
+    """A checked draft proposal for one account (`requires_csm_review` is always true).
+
+    `confidence`: the tier's calibrated win rate (SPEC §5) when a backtest supplies one; else "not calibrated".
+    """
     assessment, snapshot, choice = assessed(desk, account_id, expansion_type, as_of)
-    assembled = assemble(assessment, snapshot, choice, desk.rules)
+    assembled = assemble(assessment, snapshot, choice, desk.rules, confidence)
     chosen, reason = select_drafter(desk.settings.drafter, drafter)
     words, drafted_by = draft_text(assembled.facts, chosen, reason)
     return compose(assembled, words, drafted_by)
