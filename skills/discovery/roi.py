@@ -97,7 +97,10 @@ def incremental_value(
         if account.seats_licensed <= 0:
             return None, "not estimated: no seats licensed to value a seat"
         per_seat = value / account.seats_licensed
-        return per_seat * quote.seats_added, f"current value per seat ({per_seat:,.0f}) × {quote.seats_added} seats added"
+        return (
+            per_seat * quote.seats_added,
+            f"current value per seat ({per_seat:,.0f}) × {quote.seats_added} seats added",
+        )
     if choice.type == "cross_sell" and choice.module_id:
         module = catalog.module(choice.module_id)
         if module is None or module.expected_outcome is None:

@@ -56,9 +56,7 @@ def _cross_sell(snapshot: AccountSnapshot, rules: Rules) -> tuple[str, str] | No
     return module_id, f"{n} mention(s) of the {module_id} module's keywords in the last 90 days"
 
 
-def holding_offers(
-    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
-) -> tuple[ExpansionChoice, ...]:
+def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> tuple[ExpansionChoice, ...]:
     """Every rule whose signal holds, in SPEC order; professional services (adoption help) always holds.
 
     Rules that need a missing source are skipped and listed in `unevaluated`, never assumed.
@@ -71,7 +69,9 @@ def holding_offers(
     else:
         seat_reason = _seat_growth(usage, rules)
         if seat_reason:
-            found.append(ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage)))
+            found.append(
+                ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage))
+            )
         upgrade = _tier_upgrade(snapshot, usage, rules)
         if upgrade:
             found.append(

@@ -73,7 +73,9 @@ def allowed_figures(
     """Figures of the trusted part of `lines` (of one audience, when given) plus every outcome's own value."""
     untrusted = untrusted_texts(snapshot)
     codes = CURRENCY_CODES | {snapshot.account.currency.upper()}
-    found = figure_set(snapshot.account.name, codes) | outcome_figures(snapshot.outcomes, snapshot.account.currency, rules)
+    found = figure_set(snapshot.account.name, codes) | outcome_figures(
+        snapshot.outcomes, snapshot.account.currency, rules
+    )
     for e in lines:
         if audience is None or e.audience == audience:
             found = found | figure_set(trusted_part(e.line, untrusted), codes)

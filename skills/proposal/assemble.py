@@ -431,7 +431,9 @@ def _drafting_facts(inputs: _Inputs, kind: ProposalKind, lines: tuple[EvidenceEn
     assessment, snapshot, rules = inputs.assessment, inputs.snapshot, inputs.rules
     pitching = kind == "expansion_proposal"
     fitting = [TRIGGER_SCRIPTS[t.id] for t in assessment.triggers]
-    scripts = tuple(dict.fromkeys(k for k in fitting if k in SCRIPTS_FOR[assessment.expansion_type])) if pitching else ()
+    scripts = (
+        tuple(dict.fromkeys(k for k in fitting if k in SCRIPTS_FOR[assessment.expansion_type])) if pitching else ()
+    )
     specific = (("type_specific", TYPE_OBJECTIONS[assessment.expansion_type]),) if pitching else ()
     return {
         "allowed": allowed_figures(lines, snapshot, rules),

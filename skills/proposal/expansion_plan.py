@@ -52,9 +52,7 @@ def play(choice: ExpansionChoice, quote: PriceQuote, rules: Rules) -> Play:
     )
 
 
-def renewal_risk(
-    assessment: AccountAssessment, snapshot: AccountSnapshot, rules: Rules
-) -> tuple[RiskLevel, list[str]]:
+def renewal_risk(assessment: AccountAssessment, snapshot: AccountSnapshot, rules: Rules) -> tuple[RiskLevel, list[str]]:
     """red: gate failed, health below the recovering line, or an open critical ticket; amber: any other
     blocker, health below the healthy line or trending down; else green."""
     health, trend = snapshot.account.health_score, snapshot.account.health_trend
@@ -89,7 +87,11 @@ def expansion_plan(
     plays = [primary, *others]
     account = snapshot.account
     strategy = None
-    if assessment.as_of <= account.renewal_date <= add_months(assessment.as_of, rules.calendar.pre_renewal_horizon_months):
+    if (
+        assessment.as_of
+        <= account.renewal_date
+        <= add_months(assessment.as_of, rules.calendar.pre_renewal_horizon_months)
+    ):
         level, reasons = renewal_risk(assessment, snapshot, rules)
         strategy = RenewalStrategy(
             renewal_date=account.renewal_date,

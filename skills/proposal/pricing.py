@@ -78,9 +78,7 @@ def price(snapshot: AccountSnapshot, choice: ExpansionChoice, usage: UsageSummar
     )
 
 
-def priced(
-    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
-) -> tuple[ExpansionChoice, PriceQuote]:
+def priced(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> tuple[ExpansionChoice, PriceQuote]:
     """The one offer (SPEC §3 Expansion type: the first rule that holds and prices above 0) and its quote."""
     choice = expansion_type(snapshot, usage, rules, lambda c: price(snapshot, c, usage, rules).proposed_expansion_value)
     return choice, price(snapshot, choice, usage, rules)

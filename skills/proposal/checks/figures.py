@@ -27,7 +27,30 @@ from skills.proposal.schema import Figures
 FigureKind = Literal["money", "percent", "count", "multiplier", "date"]
 
 CURRENCY_CODES = frozenset(
-    "USD EUR GBP JPY CAD AUD CHF SEK NOK DKK NZD SGD HKD INR BRL MXN ZAR CNY PLN CZK ILS AED".split()
+    [
+        "USD",
+        "EUR",
+        "GBP",
+        "JPY",
+        "CAD",
+        "AUD",
+        "CHF",
+        "SEK",
+        "NOK",
+        "DKK",
+        "NZD",
+        "SGD",
+        "HKD",
+        "INR",
+        "BRL",
+        "MXN",
+        "ZAR",
+        "CNY",
+        "PLN",
+        "CZK",
+        "ILS",
+        "AED",
+    ]
 )
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 CURRENCY_WORDS = {"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
@@ -48,7 +71,7 @@ _SCALE_SUFFIX = {"k": Decimal(1000), "m": Decimal(1_000_000)}
 
 _TOKEN = re.compile(
     r"(?P<date>(?<!\d)\d{4}-\d{2}-\d{2}(?!\d))"
-    r"|(?P<ident>(?<!\w)[A-Za-z_]+\d\w*(?:[-./]\w+)*|(?<!\w)[A-Za-z_]\w*(?:[-./]\w*\d\w*)+)"
+    r"|(?P<ident>(?<!\w)[A-Za-z_]+\d\w*(?:[-./]\w+)*|(?<!\w)[A-Za-z_]\w*(?:[-./]\w+)*[-./]\w*\d\w*(?:[-./]\w+)*)"
     r"|(?P<num>(?<![\w.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)"
     r"(?P<suffix>\s?%|\s?per\s?cent\b|[kKmM](?![A-Za-z])|\s?[x×](?![A-Za-z]))?"
     r"|(?P<sym>[$€£¥])"
@@ -108,7 +131,7 @@ def _is_number_word(word: str) -> bool:
 
 
 def _words_value(words: list[str]) -> Decimal:
-    """"fifty thousand" → 50000, "two hundred and fifty" → 250, "a dozen" → 12, "twenty-five" → 25."""
+    """ "fifty thousand" → 50000, "two hundred and fifty" → 250, "a dozen" → 12, "twenty-five" → 25."""
     total, current = 0, 0
     for word in words:
         for part in _word_parts(word):
@@ -154,11 +177,21 @@ def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Itera
             i += 1
             continue
         prefix: str | None = None
-        if r.kind == "sym" and i + 1 < len(raws) and raws[i + 1].kind in ("num", "word") and _close(text, r, raws[i + 1]):
+        if (
+            r.kind == "sym"
+            and i + 1 < len(raws)
+            and raws[i + 1].kind in ("num", "word")
+            and _close(text, r, raws[i + 1])
+        ):
             prefix, i = CURRENCY_SYMBOLS[r.text], i + 1
-        elif r.kind == "word" and r.text in currency_codes and i + 1 < len(raws) and _close(text, r, raws[i + 1]):
-            if raws[i + 1].kind == "num" or _is_number_word(raws[i + 1].text):
-                prefix, i = r.text, i + 1
+        elif (
+            r.kind == "word"
+            and r.text in currency_codes
+            and i + 1 < len(raws)
+            and _close(text, r, raws[i + 1])
+            and (raws[i + 1].kind == "num" or _is_number_word(raws[i + 1].text))
+        ):
+            prefix, i = r.text, i + 1
         start = r.start
         r = raws[i]
         if r.kind == "num":

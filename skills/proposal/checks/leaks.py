@@ -50,7 +50,11 @@ def quoted_span(text: str, start: int, end: int, words: tuple[str, ...]) -> bool
             while start - left - 1 >= 0 and at - left - 1 >= 0 and low[start - left - 1] == w[at - left - 1]:
                 left += 1
             right = 0
-            while end + right < len(low) and at + len(hit) + right < len(w) and low[end + right] == w[at + len(hit) + right]:
+            while (
+                end + right < len(low)
+                and at + len(hit) + right < len(w)
+                and low[end + right] == w[at + len(hit) + right]
+            ):
                 right += 1
             if left + (end - start) + right >= min(MIN_QUOTE_CHARS, len(w)):
                 return True
@@ -71,7 +75,11 @@ def _number_leaks(field: str, text: str, facts: DraftFacts) -> Iterator[CheckFai
         value = f.value.normalize()
         if discount_pct is not None and f.kind == "percent" and value == discount_pct:
             rule, what = "leak.discount_authority", "the discount authority"
-        elif floor is not None and f.kind in ("money", "count") and value in (floor.normalize(), off.normalize() if off else None):
+        elif (
+            floor is not None
+            and f.kind in ("money", "count")
+            and value in (floor.normalize(), off.normalize() if off else None)
+        ):
             rule, what = "leak.pricing_standard", "the pricing standard less the discount authority"
         elif health is not None and f.kind in ("count", "percent") and value == health:
             rule, what = "leak.health_score", "the health score"
