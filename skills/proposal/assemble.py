@@ -544,6 +544,7 @@ def assemble(
         brief=_brief(assessment, kind, offer) + _chosen_note(choice),
         as_of=assessment.as_of,
         account_name=assessment.name,
+        csm_owner=assessment.csm_owner,
         currency=cur,
         score=assessment.score,
         tier=assessment.tier,

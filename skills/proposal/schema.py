@@ -259,6 +259,7 @@ class ProposalCore(_Model):
     brief: str
     as_of: date
     account_name: str
+    csm_owner: str
     currency: str
     score: int
     tier: ReadinessTier
