@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from server.desk import Desk
 from server.drafting import Drafter, DraftError, Rejected, templates
 from server.drafting.claude import ClaudeDrafter
 from server.drafting.template import TemplateDrafter
 from server.settings import DrafterSettings
-from server.store import ACTION_STATUS, ProposalStore, ReviewAction, ReviewRecord
+from server.store import ACTION_STATUS, ProposalRecord, ProposalStore, ReviewAction, ReviewRecord
 from skills.assessment import AccountAssessment, assess
 from skills.catalog import EXPANSION_TYPES, ExpansionType
 from skills.discovery.roi import expansion_roi
@@ -159,3 +159,15 @@ def record_review(
     if normalised is None:
         raise ValueError(f"unknown review action {action!r}; use approve, decline or sent")
     return store.review(proposal_id, normalised, note, reviewer)
+
+
+def with_id(proposal: Proposal, proposal_id: str | None, status: str) -> dict[str, Any]:
+    """The proposal's JSON with its store id and status first (`propose --json`)."""
+    return {"proposal_id": proposal_id, "status": status, **proposal.model_dump(mode="json")}
+
+
+def proposal_queue(
+    store: ProposalStore, csm: str | None = None, tier: str | None = None, expansion_type: str | None = None
+) -> list[ProposalRecord]:
+    """Drafts awaiting the CSM's review across accounts, oldest first (CLI `queue`, MCP, web UI)."""
+    return store.queue(csm=csm, tier=tier, expansion_type=expansion_type)

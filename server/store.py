@@ -31,11 +31,11 @@ from sqlalchemy import (
     Text,
     case,
     create_engine,
-    text,
     func,
     insert,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError

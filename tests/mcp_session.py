@@ -14,7 +14,15 @@ from mcp import Client
 
 from server.desk import Desk
 
-READ_TOOLS = {"find_account", "rank_accounts", "score_account", "pull_crm", "pull_usage"}
+READ_TOOLS = {
+    "find_account",
+    "rank_accounts",
+    "score_account",
+    "pull_crm",
+    "pull_usage",
+    "list_proposals",
+    "get_proposal",
+}
 SAVING_TOOLS = {"build_proposal", "record_review"}
 SKILL_FOLDERS = ("proposal", "discovery", "playbook", "renewal", "usage")
 PROMPTS = {"build_expansion_proposal", "prepare_discovery_call", "run_expansion_playbook", "plan_renewal_expansion"}
@@ -48,7 +56,7 @@ def serve_command(tmp: Path, *args: str) -> tuple[str, list[str], dict[str, str]
 
 
 def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:
-    """One valid call per tool but record_review (which needs a draft), on the demo's best-ranked account."""
+    """One valid call per tool but record_review and get_proposal (which need a draft), on the demo's best-ranked account."""
     top = desk.rank(limit=1)[0]
     return {
         "find_account": {"query": top.name},
@@ -57,4 +65,5 @@ def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:
         "pull_crm": {"account_id": top.account_id},
         "pull_usage": {"account_id": top.account_id},
         "build_proposal": {"account_id": top.account_id, "drafter": "template"},
+        "list_proposals": {},
     }
