@@ -101,11 +101,8 @@ class _Raw(Result):
 def _raw(text: str) -> list[_Raw]:
     out = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup if m.lastgroup != "suffix" else "num"
-        if m.group("num") is not None:
-            kind = "num"
-        assert kind in ("date", "ident", "num", "sym", "word")
-        out.append(_Raw(kind=kind, text=m.group(), start=m.start(), end=m.end(), suffix=(m.group("suffix") or "")))
+        kind = next(k for k in ("date", "ident", "num", "sym", "word") if m.group(k) is not None)
+        out.append(_Raw(kind=kind, text=m.group(), start=m.start(), end=m.end(), suffix=m.group("suffix") or ""))
     return out
 
 
