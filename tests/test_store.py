@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from server.desk import Desk
-from server.proposals import build_proposal, record_review
+from server.proposals import build_proposal, record_review, render_markdown
 from server.settings import Settings
 from server.store import ProposalStore, ReviewError, StoreError, UnknownProposalError, database_url
 from skills.proposal.schema import Proposal
@@ -246,16 +247,21 @@ def test_an_older_sqlite_store_is_migrated(tmp_path: Path, proposals: dict[str, 
                 " evidence_json TEXT NOT NULL)"
             )
         )
-        old = proposals["seat_growth"]
+        old = json.loads(proposals["seat_growth"].model_dump_json())
+        for added in ("csm_owner", "value_case", "offer_chosen_by", "expansion_plan"):  # not in a pre-issue-11 JSON
+            del old[added]
         conn.execute(
             text(
                 "INSERT INTO proposals VALUES ('prop-old', :a, :d, '2026-11-01 09:00:00', 'seat_growth',"
                 " 'expansion_proposal', 'template', 'draft', :j, '{}')"
             ),
-            {"a": ACCOUNT_ID, "d": old.as_of.isoformat(), "j": old.model_dump_json()},
+            {"a": ACCOUNT_ID, "d": old["as_of"], "j": json.dumps(old)},
         )
     store = ProposalStore(engine, now=Clock())
     assert store.history(ACCOUNT_ID)[0].value is None  # unknown for the old row, never guessed
+    legacy = store.get("prop-old").proposal
+    assert legacy.expansion_plan is None and legacy.offer_chosen_by == "rules"
+    assert "## Expansion Plan" not in render_markdown(legacy)[0]
     new = store.save(proposals["seat_growth"])
     assert store.get("prop-old").record.status == "superseded" and store.get(new).record.value is not None
     engine.dispose()

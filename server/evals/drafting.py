@@ -92,6 +92,8 @@ def proposal_step(settings: Settings, record: bool = False) -> CaseDrafting:
             save_cassette(folder / CASSETTE, recorder.exchanges)
         checked = [*fields, *_text_checks(expected, proposal)]
         plan, calendar = proposal.expansion_plan, proposal.calendar
+        if plan is None:
+            raise ValueError(f"{case.account_id}: a new proposal always has an expansion plan")
         strategy = plan.renewal_strategy
         for name, wanted, actual in (
             ("kind", expected.kind, proposal.kind),

@@ -259,7 +259,7 @@ class ProposalCore(_Model):
     brief: str
     as_of: date
     account_name: str
-    csm_owner: str
+    csm_owner: str = ""  # empty only on a proposal stored before the field existed
     currency: str
     score: int
     tier: ReadinessTier
@@ -268,9 +268,9 @@ class ProposalCore(_Model):
     blockers: list[Blocker]
     triggers: list[Trigger]
     roi: ExpansionRoi
-    value_case: ValueCase
-    offer_chosen_by: OfferChooser
-    expansion_plan: ExpansionPlan
+    value_case: ValueCase = "unknown"
+    offer_chosen_by: OfferChooser = "rules"
+    expansion_plan: ExpansionPlan | None = None  # None only on a proposal stored before the plan existed
     calendar: ExpansionCalendar
     renewal_timeline: list[RenewalMilestone]
     discovery_questions: list[str]
