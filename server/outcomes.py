@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from server.desk import Desk
 from server.store import ProposalRecord, ProposalStore
 from skills.deal_outcomes import DealObservation, OutcomeInsights, learn_from_outcomes
-from skills.playbook.expansion_type import expansion_type
 from skills.playbook.timing import triggers
+from skills.proposal.pricing import priced
 from skills.snapshot import Deal
 from skills.usage.summary import summarise_usage
 
@@ -72,7 +72,7 @@ def observe(desk: Desk, store: ProposalStore | None, deal: Deal, lead_days: int,
         observed_on=day,
         signals_from="assessment",
         triggers=tuple(dict.fromkeys(t.id for t in triggers(snapshot, usage, desk.rules))),
-        offer=expansion_type(snapshot, usage, desk.rules).type,
+        offer=priced(snapshot, usage, desk.rules)[0].type,
     )
 
 

@@ -10,21 +10,22 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
+from server.calibration import Calibration
 from server.desk import Desk
 from server.drafting import Drafter, DraftError, Rejected, templates
 from server.drafting.claude import ClaudeDrafter
 from server.drafting.template import TemplateDrafter
 from server.settings import DrafterSettings
-from server.store import ACTION_STATUS, ProposalStore, ReviewAction, ReviewRecord
+from server.store import ACTION_STATUS, ProposalRecord, ProposalStore, ReviewAction, ReviewRecord
 from skills.assessment import AccountAssessment, assess
 from skills.catalog import EXPANSION_TYPES, ExpansionType
 from skills.discovery.roi import expansion_roi
-from skills.playbook.expansion_type import ExpansionChoice, expansion_type, forced_offer
+from skills.playbook.expansion_type import ExpansionChoice, forced_offer
 from skills.proposal.assemble import assemble, compose
 from skills.proposal.checks import CheckResult, check_draft
-from skills.proposal.pricing import price
+from skills.proposal.pricing import price, priced
 from skills.proposal.schema import DraftedBy, DraftedText, DraftFacts, Proposal
 from skills.snapshot import AccountSnapshot
 from skills.usage.summary import summarise_usage
@@ -49,11 +50,12 @@ def assessed(
     rules, usage = desk.rules, summarise_usage(snapshot, desk.rules)
     assessment = assess(snapshot, desk.peers(snapshot.as_of), rules)
     if chosen is None or chosen == assessment.expansion_type:
-        return assessment, snapshot, expansion_type(snapshot, usage, rules)
-    choice = forced_offer(snapshot, usage, rules, chosen)
+        return assessment, snapshot, priced(snapshot, usage, rules)[0]
+    choice = forced_offer(snapshot, usage, rules, chosen).model_copy(update={"rule_choice": assessment.expansion_type})
     quote = price(snapshot, choice, usage, rules)
     if not quote.proposed_expansion_value:
         raise ValueError(f"{chosen} adds nothing for {account_id}: {quote.basis}")
+    roi = expansion_roi(snapshot, choice, quote, rules)
     forced = assessment.model_copy(
         update={
             "expansion_type": choice.type,
@@ -62,7 +64,8 @@ def assessed(
             "pricing": quote,
             "proposed_expansion_value": quote.proposed_expansion_value,
             "total_proposed_arr": quote.total_proposed_arr,
-            "roi": expansion_roi(snapshot, choice, quote, rules),
+            "roi": roi,
+            "value_case": roi.value_case,
         }
     )
     return forced, snapshot, choice
@@ -126,10 +129,16 @@ def build_proposal(
     expansion_type: ExpansionType | None = None,
     as_of: str | date | None = None,
     drafter: DrafterChoice | Drafter | None = None,
+    calibration: Calibration | None = None,
 ) -> Proposal:
-    """A checked draft proposal for one account (`requires_csm_review` is always true)."""
+    """A checked draft proposal for one account (`requires_csm_review` is always true).
+
+    `calibration`: the stored backtest for the current inputs (server.calibration), which gives the
+    tier's calibrated win rate (SPEC §5) as the plan's confidence; without one, "not calibrated".
+    """
     assessment, snapshot, choice = assessed(desk, account_id, expansion_type, as_of)
-    assembled = assemble(assessment, snapshot, choice, desk.rules)
+    confidence = calibration.text(assessment.tier) if calibration else None
+    assembled = assemble(assessment, snapshot, choice, desk.rules, confidence)
     chosen, reason = select_drafter(desk.settings.drafter, drafter)
     words, drafted_by = draft_text(assembled.facts, chosen, reason)
     return compose(assembled, words, drafted_by)
@@ -153,3 +162,15 @@ def record_review(
     if normalised is None:
         raise ValueError(f"unknown review action {action!r}; use approve, decline or sent")
     return store.review(proposal_id, normalised, note, reviewer)
+
+
+def with_id(proposal: Proposal, proposal_id: str | None, status: str) -> dict[str, Any]:
+    """The proposal's JSON with its store id and status first (`propose --json`)."""
+    return {"proposal_id": proposal_id, "status": status, **proposal.model_dump(mode="json")}
+
+
+def proposal_queue(
+    store: ProposalStore, csm: str | None = None, tier: str | None = None, expansion_type: str | None = None
+) -> list[ProposalRecord]:
+    """Drafts awaiting the CSM's review across accounts, oldest first (CLI `queue`, MCP, web UI)."""
+    return store.queue(csm=csm, tier=tier, expansion_type=expansion_type)

@@ -1,8 +1,11 @@
 """Stored drafts and CSM reviews (SQLAlchemy Core): SQLite at `store_path`, PostgreSQL at `database_url`.
 
 Every proposal is saved as a draft; the CSM moves it draft → approved → sent, or declines it from
-draft or approved. The review log feeds seed 003's "store insights": which triggers and which
-expansion types get approved.
+draft or approved. Proposing again for the same account and offer supersedes the open draft: history
+keeps it, marked superseded, and insights count each decision once. The review log feeds seed 003's
+"store insights": which triggers and which expansion types get approved.
+
+An existing store from before a column was added is migrated on open (the missing columns are added).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -29,7 +33,9 @@ from sqlalchemy import (
     create_engine,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -40,7 +46,7 @@ from skills.conversations.signal import SignalClaim
 from skills.evidence import Result
 from skills.proposal.schema import Proposal
 
-ProposalStatus = Literal["draft", "approved", "sent", "declined"]
+ProposalStatus = Literal["draft", "approved", "sent", "declined", "superseded"]
 ReviewAction = Literal["approve", "decline", "sent"]
 ACTION_STATUS: dict[ReviewAction, ProposalStatus] = {"approve": "approved", "decline": "declined", "sent": "sent"}
 TRANSITIONS: dict[str, tuple[ProposalStatus, ...]] = {
@@ -48,6 +54,7 @@ TRANSITIONS: dict[str, tuple[ProposalStatus, ...]] = {
     "approved": ("sent", "declined"),
     "sent": (),
     "declined": (),
+    "superseded": (),
 }
 APPROVED: tuple[ProposalStatus, ...] = ("approved", "sent")
 
@@ -73,6 +80,15 @@ class ProposalRecord(Result):
     kind: str
     drafter: str
     status: ProposalStatus
+    value: float | None = None
+    currency: str | None = None
+    csm_owner: str | None = None
+    tier: str | None = None
+    superseded_by: str | None = None
+    review_notes: tuple[str, ...] = ()
+
+    def age_days(self, now: datetime) -> int:
+        return max(0, (now - self.created_at).days)
 
 
 class ReviewRecord(Result):
@@ -116,6 +132,16 @@ class Insights(Result):
     by_expansion_type: tuple[ApprovalRate, ...]
 
 
+ADDED_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("value", Float()),
+    ("currency", String(10)),
+    ("csm_owner", String(200)),
+    ("tier", String(20)),
+    ("superseded_by", String(40)),
+)
+"""Columns added after the first release; `_add_missing_columns` adds them to an older store."""
+
+
 def _utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; everything is stored in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -151,6 +177,7 @@ class ProposalStore:
             Column("status", String(20), nullable=False),
             Column("proposal_json", Text, nullable=False),
             Column("evidence_json", Text, nullable=False),
+            *(Column(name, kind, nullable=True) for name, kind in ADDED_COLUMNS),
         )
         self.reviews = Table(
             "reviews",
@@ -196,6 +223,20 @@ class ProposalStore:
         )
         with self._db():
             meta.create_all(engine)
+            self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Migrate a store created before ADDED_COLUMNS existed: add each missing column (nullable)."""
+        table = self.proposals
+        present = {c["name"] for c in inspect(self.engine).get_columns(table.name, schema=table.schema)}
+        missing = [(name, kind) for name, kind in ADDED_COLUMNS if name not in present]
+        if not missing:
+            return
+        full_name = f"{self.engine.dialect.identifier_preparer.format_table(table)}"
+        with self.engine.begin() as conn:
+            for name, kind in missing:
+                column_type = kind.compile(dialect=self.engine.dialect)
+                conn.execute(text(f"ALTER TABLE {full_name} ADD COLUMN {name} {column_type}"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProposalStore:
@@ -214,7 +255,7 @@ class ProposalStore:
             raise StoreError(f"proposal store {where}: {getattr(exc, 'orig', None) or exc}") from exc
 
     def save(self, proposal: Proposal) -> str:
-        """Store a new draft; returns its id."""
+        """Store a new draft and supersede the account's open draft for the same offer; returns the new id."""
         proposal_id = f"prop-{uuid.uuid4().hex[:12]}"
         evidence = {
             "evidence": proposal.evidence.model_dump(mode="json"),
@@ -231,9 +272,23 @@ class ProposalStore:
             "status": "draft",
             "proposal_json": proposal.model_dump_json(),
             "evidence_json": json.dumps(evidence, ensure_ascii=False),
+            "value": proposal.proposed_expansion_value,
+            "currency": proposal.currency,
+            "csm_owner": proposal.csm_owner,
+            "tier": proposal.tier,
         }
         trigger_ids = sorted({t.id for t in proposal.triggers})
+        p = self.proposals
         with self._db(), self.engine.begin() as conn:
+            conn.execute(
+                update(p)
+                .where(
+                    p.c.account_id == proposal.account_id,
+                    p.c.expansion_type == proposal.expansion_type,
+                    p.c.status == "draft",
+                )
+                .values(status="superseded", superseded_by=proposal_id)
+            )
             conn.execute(insert(self.proposals).values(**row))
             if trigger_ids:
                 conn.execute(
@@ -261,7 +316,7 @@ class ProposalStore:
             found = conn.execute(query).scalar()
         return None if found is None else BacktestReport.model_validate_json(found)
 
-    def _record(self, row: Any) -> ProposalRecord:
+    def _record(self, row: Any, notes: tuple[str, ...] = ()) -> ProposalRecord:
         return ProposalRecord(
             id=row.id,
             account_id=row.account_id,
@@ -271,7 +326,31 @@ class ProposalStore:
             kind=row.kind,
             drafter=row.drafter,
             status=row.status,
+            value=row.value,
+            currency=row.currency,
+            csm_owner=row.csm_owner,
+            tier=row.tier,
+            superseded_by=row.superseded_by,
+            review_notes=notes,
         )
+
+    def _notes(self, conn: Any, ids: list[str]) -> dict[str, tuple[str, ...]]:
+        """Each proposal's review notes (non-empty), oldest first, as "status: note"."""
+        if not ids:
+            return {}
+        r = self.reviews
+        rows = conn.execute(select(r).where(r.c.proposal_id.in_(ids)).order_by(r.c.id)).all()
+        found: dict[str, list[str]] = {}
+        for v in rows:
+            if v.note:
+                found.setdefault(v.proposal_id, []).append(f"{v.status}: {v.note}")
+        return {k: tuple(v) for k, v in found.items()}
+
+    def _records(self, query: Any) -> list[ProposalRecord]:
+        with self._db(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            notes = self._notes(conn, [row.id for row in rows])
+        return [self._record(row, notes.get(row.id, ())) for row in rows]
 
     def get(self, proposal_id: str) -> StoredProposal:
         p, r = self.proposals, self.reviews
@@ -280,8 +359,9 @@ class ProposalStore:
             if row is None:
                 raise UnknownProposalError(f"no proposal {proposal_id!r} in the store")
             reviews = conn.execute(select(r).where(r.c.proposal_id == proposal_id).order_by(r.c.id)).all()
+        notes = tuple(f"{v.status}: {v.note}" for v in reviews if v.note)
         return StoredProposal(
-            record=self._record(row),
+            record=self._record(row, notes),
             proposal=Proposal.model_validate_json(row.proposal_json),
             reviews=tuple(
                 ReviewRecord(
@@ -295,8 +375,21 @@ class ProposalStore:
         """The account's proposals, newest first."""
         p = self.proposals
         query = select(p).where(p.c.account_id == account_id).order_by(p.c.created_at.desc(), p.c.id.desc())
-        with self._db(), self.engine.connect() as conn:
-            return [self._record(row) for row in conn.execute(query)]
+        return self._records(query)
+
+    def queue(
+        self, csm: str | None = None, tier: str | None = None, expansion_type: str | None = None
+    ) -> list[ProposalRecord]:
+        """Drafts awaiting review across accounts, oldest first (the longest wait at the top)."""
+        p = self.proposals
+        query = select(p).where(p.c.status == "draft")
+        for column, wanted in ((p.c.csm_owner, csm), (p.c.tier, tier), (p.c.expansion_type, expansion_type)):
+            if wanted is not None:
+                query = query.where(column == wanted)
+        return self._records(query.order_by(p.c.created_at, p.c.id))
+
+    def now(self) -> datetime:
+        return self._now()
 
     def review(
         self, proposal_id: str, action: ReviewAction, note: str = "", reviewer: str | None = None
@@ -338,7 +431,7 @@ class ProposalStore:
         query = (
             select(key.label("key"), func.count().label("n"), count(*APPROVED), count("declined"), count("draft"))
             .select_from(source)
-            .where(p.c.kind == "expansion_proposal")
+            .where(p.c.kind == "expansion_proposal", p.c.status != "superseded")
             .group_by(key)
             .order_by(key)
         )
@@ -357,7 +450,8 @@ class ProposalStore:
         )
 
     def insights(self) -> Insights:
-        """Approval rates of expansion proposals by trigger present and by expansion type."""
+        """Approval rates of expansion proposals by trigger present and by expansion type; a superseded draft
+        is not a decision, so each decision counts once."""
         p, t = self.proposals, self.triggers
         return Insights(
             by_trigger=self._rates(t.c.trigger_id, t.join(p, t.c.proposal_id == p.c.id)),

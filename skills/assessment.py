@@ -10,15 +10,14 @@ from datetime import date
 from skills.catalog import ExpansionType
 from skills.discovery.gate_fixes import GateFix, gate_fixes
 from skills.discovery.readiness_gate import ReadinessGate, readiness_gate
-from skills.discovery.roi import ExpansionRoi, expansion_roi
+from skills.discovery.roi import ExpansionRoi, ValueCase, expansion_roi
 from skills.evidence import EvidenceLine, Result
 from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
-from skills.playbook.expansion_type import expansion_type
 from skills.playbook.next_tier import NextTier, next_tier, out_of_reach
 from skills.playbook.readiness_score import ReadinessTier, Signal, readiness_score
 from skills.playbook.timing import Blocker, Trigger, blockers, triggers
 from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
-from skills.proposal.pricing import PriceQuote, price
+from skills.proposal.pricing import PriceQuote, priced
 from skills.proposal.switching_cost import SwitchingCost, switching_cost
 from skills.renewal.pre_renewal_timeline import RenewalMilestone, pre_renewal_timeline
 from skills.rules import Rules
@@ -51,6 +50,7 @@ class AccountAssessment(Result):
     blockers: tuple[Blocker, ...]
     triggers: tuple[Trigger, ...]
     roi: ExpansionRoi
+    value_case: ValueCase
     benchmarks: tuple[BenchmarkLine, ...]
     switching_cost: SwitchingCost
     calendar: ExpansionCalendar
@@ -80,8 +80,8 @@ def _peer_metrics(snapshot: AccountSnapshot, usage: UsageSummary | None) -> Peer
 def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> AccountAssessment:
     usage = summarise_usage(snapshot, rules)
     score = readiness_score(snapshot, usage, rules)
-    choice = expansion_type(snapshot, usage, rules)
-    quote = price(snapshot, choice, usage, rules)
+    choice, quote = priced(snapshot, usage, rules)
+    roi = expansion_roi(snapshot, choice, quote, rules)
     found_blockers = blockers(snapshot, rules)
     gate = readiness_gate(snapshot, rules)
     a = snapshot.account
@@ -109,10 +109,11 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         gate_fixes=gate_fixes(snapshot, gate, rules),
         blockers=found_blockers,
         triggers=triggers(snapshot, usage, rules),
-        roi=expansion_roi(snapshot, choice, quote, rules),
+        roi=roi,
+        value_case=roi.value_case,
         benchmarks=benchmarks(_peer_metrics(snapshot, usage), peers, rules),
         switching_cost=switching_cost(snapshot, usage.active_users_30d if usage else None, rules),
-        calendar=expansion_calendar(snapshot.as_of, found_blockers, rules),
+        calendar=expansion_calendar(snapshot.as_of, found_blockers, rules, a.renewal_date),
         renewal_timeline=pre_renewal_timeline(snapshot.as_of, a.renewal_date, rules),
         usage=usage,
         missing_evidence=snapshot.missing,

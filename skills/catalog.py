@@ -23,16 +23,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ExpectedOutcome(_Strict):
+    """What a module or tier typically delivers: hours (valued at `hourly_value`) or money (`unit` a currency code)."""
+
+    metric: str
+    value: float = Field(ge=0)
+    per: Literal["year", "month"] = "year"
+    unit: str = ""
+
+    @property
+    def yearly(self) -> float:
+        return self.value * (12 if self.per == "month" else 1)
+
+
 class Tier(_Strict):
     id: str
     per_seat_price: float = Field(ge=0)
     features: tuple[str, ...] = ()
-
-
-class ExpectedOutcome(_Strict):
-    metric: str
-    value: float = Field(ge=0)
-    per: Literal["year", "month"] = "year"
+    expected_outcome: ExpectedOutcome | None = None
 
 
 class Module(_Strict):
@@ -59,7 +67,7 @@ class Catalog(_Strict):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     quarter_end_blackout_days: int = Field(default=14, ge=0)
     base_currency: str | None = None
-    fx: dict[str, float] = Field(default_factory=dict, description="currency -> rate to base_currency")
+    fx: dict[str, float] = Field(default_factory=dict, description="currency → rate to base_currency")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalog:
@@ -103,6 +111,18 @@ class Catalog(_Strict):
 
     def module(self, module_id: str) -> Module | None:
         return next((m for m in self.modules if m.id == module_id), None)
+
+    def convert(self, value: float, currency: str, to: str) -> float | None:
+        """`value` in `currency` expressed in `to` through the fx table; None when a rate is missing."""
+        source, target = currency.strip().upper(), to.strip().upper()
+        if source == target:
+            return value
+        rates = {k.upper(): v for k, v in self.fx.items()}
+        if self.base_currency:
+            rates.setdefault(self.base_currency.upper(), 1.0)
+        if source not in rates or target not in rates or rates[target] == 0:
+            return None
+        return value * rates[source] / rates[target]
 
 
 def normalise_term(term: str) -> str:

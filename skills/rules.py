@@ -130,6 +130,54 @@ class FreshnessRules(_Strict):
     outcomes: int = Field(default=180, ge=1)
 
 
+INTERNAL_LEXICON: tuple[str, ...] = (
+    "discount*",
+    "% off",
+    "percent off",
+    "price break",
+    "go lower",
+    "lower the price",
+    "rebate*",
+    "free seat*",
+    "free month*",
+    "special offer",
+    "this quarter only",
+    "best price",
+    "without approval",
+    "authority",
+    "switching cost*",
+    "leverage",
+    "negotiat*",
+    "concession*",
+    "walk-away",
+    "walk away",
+    "floor price",
+    "pricing standard",
+    "hold the price",
+    "lock-in",
+    "locked in",
+    "health score",
+    "readiness score",
+    "churn*",
+    "risk factor*",
+)
+
+
+class DraftRules(_Strict):
+    """SPEC §4 "no internal content": wording that never appears in customer-facing text.
+
+    A term matches case-insensitively on word boundaries; a trailing `*` matches any ending ("discount*"
+    also finds "discounted"). `extra_lexicon` extends the default list without repeating it.
+    """
+
+    internal_lexicon: tuple[str, ...] = INTERNAL_LEXICON
+    extra_lexicon: tuple[str, ...] = ()
+
+    @property
+    def lexicon(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.internal_lexicon, *self.extra_lexicon)))
+
+
 class Rules(_Strict):
     weights: ReadinessWeights = ReadinessWeights()
     tiers: TierCutoffs = TierCutoffs()
@@ -142,6 +190,7 @@ class Rules(_Strict):
     calendar: CalendarRules = CalendarRules()
     enrichment: EnrichmentRules = EnrichmentRules()
     freshness: FreshnessRules = FreshnessRules()
+    drafting: DraftRules = DraftRules()
     catalog: Catalog = DEFAULT_CATALOG
 
     def with_catalog(self, catalog: Catalog) -> Rules:

@@ -22,6 +22,8 @@ READ_TOOLS = {
     "pull_usage",
     "what_changed",
     "portfolio_summary",
+    "list_proposals",
+    "get_proposal",
 }
 SAVING_TOOLS = {"build_proposal", "record_review"}
 CRM_TOOLS = {"push_to_crm"}  # writes outside the desk: the CRM
@@ -57,7 +59,7 @@ def serve_command(tmp: Path, *args: str) -> tuple[str, list[str], dict[str, str]
 
 
 def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:
-    """One valid call per tool but record_review (which needs a draft), on the demo's best-ranked account."""
+    """One valid call per tool but record_review and get_proposal (which need a draft), on the demo's best-ranked account."""
     top = desk.rank(limit=1)[0]
     return {
         "find_account": {"query": top.name},
@@ -68,4 +70,5 @@ def sample_calls(desk: Desk) -> dict[str, dict[str, Any]]:
         "build_proposal": {"account_id": top.account_id, "drafter": "template"},
         "what_changed": {},
         "portfolio_summary": {},
+        "list_proposals": {},
     }

@@ -218,6 +218,12 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def stdout_of(*args: str) -> tuple[int, str]:
+    """The exit code and stdout alone (propose notes the saved id on stderr)."""
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout
+
+
 def test_backtest_json_on_a_hand_built_book(book: Path) -> None:
     code, out = run("backtest", "--workspace", str(book), "--at", str(T1), "--at", str(T2), "--json", "--no-store")
     assert code == 0, out
@@ -422,3 +428,23 @@ def test_a_stored_backtest_weights_the_portfolio_forecast(tmp_path: Path, monkey
     for currency, value in summary["forecast"]["value"].items():
         expected = sum(row["value"].get(currency, 0) * row["rate"]["rate"] for row in summary["pipeline"].values())
         assert value == pytest.approx(expected, abs=0.01)
+
+
+def test_a_stored_backtest_gives_the_proposal_its_calibrated_confidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §5 Confidence: "N% (backtest, n observations)" for the proposal's tier once a backtest of
+    exactly these inputs is stored; "not calibrated" before it."""
+    monkeypatch.setenv("EXPANSION_DESK_STORE_PATH", str(tmp_path / "store.sqlite3"))
+    code, out = stdout_of("propose", "ACC-00001", "--json", "--no-save")
+    assert code == 0, out
+    before = json.loads(out)
+    assert before["expansion_plan"]["confidence"] == "not calibrated"
+    code, out = run("backtest", "--json")
+    assert code == 0, out
+    tier = next(t for t in json.loads(out)["tiers"] if t["tier"] == before["tier"])
+    assert tier["n"] >= 30
+    code, out = stdout_of("propose", "ACC-00001", "--json", "--no-save")
+    assert code == 0, out
+    expected = f"{round(tier['rate'] * 100)}% (backtest, {tier['n']} observations)"
+    assert json.loads(out)["expansion_plan"]["confidence"] == expected

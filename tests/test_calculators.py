@@ -10,11 +10,11 @@ from skills.assessment import assess
 from skills.discovery.readiness_gate import readiness_gate
 from skills.discovery.roi import expansion_roi
 from skills.playbook.calendar import expansion_calendar
-from skills.playbook.expansion_type import expansion_type
+from skills.playbook.expansion_type import holding_offers
 from skills.playbook.readiness_score import readiness_score, readiness_tier
 from skills.playbook.timing import blockers, fiscal_quarter_end, triggers
 from skills.proposal.benchmarks import PeerMetrics, benchmarks, percentile_rank, segment_peers
-from skills.proposal.pricing import price
+from skills.proposal.pricing import price, priced
 from skills.proposal.switching_cost import switching_cost
 from skills.renewal.pre_renewal_timeline import pre_renewal_timeline
 from skills.rules import Rules
@@ -122,7 +122,7 @@ def test_missing_usage_is_unknown_not_guessed() -> None:
     snap = snapshot(use=None, missing=(MissingEvidence(kind=Source.usage, reason="warehouse down"),))
     s = signal(snap, "capacity")
     assert s.met is None and s.points == 0 and "missing" in s.evidence
-    choice = expansion_type(snap, None, RULES)
+    choice = priced(snap, None, RULES)[0]
     assert "seat_growth" in choice.unevaluated
 
 
@@ -202,12 +202,12 @@ def test_capacity_trigger_dates_the_current_run() -> None:
 
 
 def choose(snap):  # type: ignore[no-untyped-def]
-    return expansion_type(snap, summarise_usage(snap, RULES), RULES)
+    return priced(snap, summarise_usage(snap, RULES), RULES)[0]
 
 
 def test_expansion_type_order() -> None:
     assert choose(snapshot(use=usage(40))).type == "seat_growth"
-    sharing = usage(10, sharing_users=(SharingUser(user_id="u1", days=3),))
+    sharing = usage(37, sharing_users=(SharingUser(user_id="u1", days=3),))  # demand 38 / 0.75 → 51 > 50 seats
     assert choose(snapshot(use=sharing)).type == "seat_growth"
     assert choose(snapshot(use=usage(10, sharing_users=(SharingUser(user_id="u1", days=2),)))).type != "seat_growth"
     assert choose(snapshot(use=usage(10, gate_hits_90d={"SSO": 2, "audit_log": 1}))).type == "tier_upgrade"
@@ -226,7 +226,7 @@ def test_expansion_type_order() -> None:
 
 def quote(snap):  # type: ignore[no-untyped-def]
     u = summarise_usage(snap, RULES)
-    return price(snap, expansion_type(snap, u, RULES), u, RULES)
+    return price(snap, priced(snap, u, RULES)[0], u, RULES)
 
 
 def test_seat_growth_price_rounds_up_to_pack() -> None:
@@ -239,8 +239,22 @@ def test_seat_growth_price_rounds_up_to_pack() -> None:
 
 def test_seat_growth_never_negative() -> None:
     spread = usage(5, new_departments=(DepartmentSpread(department="Marketing", first_seen=ago(3), users=2),))
-    q = quote(snapshot(use=spread))
-    assert q.expansion_type == "seat_growth" and q.seats_added == 0 and q.proposed_expansion_value == 0
+    snap = snapshot(use=spread)
+    u = summarise_usage(snap, RULES)
+    seat = next(c for c in holding_offers(snap, u, RULES) if c.type == "seat_growth")
+    q = price(snap, seat, u, RULES)
+    assert q.seats_added == 0 and q.proposed_expansion_value == 0
+
+
+def test_a_rule_priced_at_0_does_not_hold_the_next_type_is_tried() -> None:
+    """Issue 11: 15 of 200 demo accounts got seat_growth at +0 seats, USD 0. SPEC §3: the next rule is tried."""
+    spread = usage(5, new_departments=(DepartmentSpread(department="Marketing", first_seen=ago(3), users=2),))
+    assert choose(snapshot(use=spread)).type == "professional_services"
+    assert "seat_growth would add nothing: priced at 0" in choose(snapshot(use=spread)).reason.text
+    renew = snapshot(account(renewal_date=AS_OF + timedelta(days=100)), use=spread)
+    assert choose(renew).type == "multi_year_renewal" and quote(renew).proposed_expansion_value == 2000
+    cross = snapshot(use=spread, interactions=(interaction(5, "dashboards please"),))
+    assert quote(cross).expansion_type == "cross_sell" and quote(cross).proposed_expansion_value == 9000
 
 
 def test_other_prices() -> None:
@@ -260,7 +274,7 @@ def test_other_prices() -> None:
 def test_roi_scales_value_per_seat() -> None:
     snap = snapshot(use=usage(45, sharing_users=(SharingUser(user_id="a", days=3),)), outcomes=(outcome(30, 500),))
     u = summarise_usage(snap, RULES)
-    choice = expansion_type(snap, u, RULES)
+    choice = priced(snap, u, RULES)[0]
     q = price(snap, choice, u, RULES)
     roi = expansion_roi(snap, choice, q, RULES)
     assert roi.current_value == 500 * 60
@@ -271,7 +285,7 @@ def test_roi_scales_value_per_seat() -> None:
 def test_roi_ignores_outcomes_older_than_12_months_and_unknown_for_tier_upgrade() -> None:
     snap = snapshot(use=usage(10, gate_hits_90d={"sso": 3}), outcomes=(outcome(365, 100), outcome(364, 10)))
     u = summarise_usage(snap, RULES)
-    choice = expansion_type(snap, u, RULES)
+    choice = priced(snap, u, RULES)[0]
     roi = expansion_roi(snap, choice, price(snap, choice, u, RULES), RULES)
     assert roi.current_value == 600 and roi.payback_months is None and roi.expected_incremental_value is None
 

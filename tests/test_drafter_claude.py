@@ -133,7 +133,7 @@ def test_invented_number_is_reasked_with_the_failure_then_falls_back_to_the_temp
     assert echoed["role"] == "assistant" and echoed["content"][0]["input"] == invented
     (result,) = answer["content"]
     assert result["type"] == "tool_result" and result["is_error"] is True and result["tool_use_id"] == "toolu_01"
-    assert "grounding: customer_summary.opening: '777' is not a figure in the evidence" in result["content"]
+    assert "grounding.count: customer_summary.opening: '777' is not a calculated count" in result["content"]
     assert proposal.drafted_by.drafter == "template" and proposal.drafted_by.model is None
     assert proposal.drafted_by.fallback_reason is not None and "'777'" in proposal.drafted_by.fallback_reason
     assert proposal.customer_summary == template_draft(facts_for(desk)).customer_summary
@@ -153,9 +153,11 @@ def test_discount_authority_in_customer_summary_is_rejected(desk: Desk) -> None:
     fake = FakeMessages(tool_use(leak), tool_use(leak))
     proposal = build_proposal(desk, ACCOUNT_ID, drafter=claude(fake, []))
     reask = fake.requests[1]["messages"][2]["content"][0]["content"]
-    assert "internal_leak: customer_summary.expansion_frame: '10%' is the discount authority" in reask
+    assert "leak.discount_authority: customer_summary.expansion_frame: '10%' is the discount authority" in reask
     assert "internal wording 'without approval'" in reask
-    assert proposal.drafted_by.drafter == "template" and "internal_leak" in (proposal.drafted_by.fallback_reason or "")
+    assert proposal.drafted_by.drafter == "template" and "leak.discount_authority" in (
+        proposal.drafted_by.fallback_reason or ""
+    )
     assert "10%" not in json.dumps(proposal.customer_summary.model_dump())
 
 
@@ -223,7 +225,10 @@ def test_prompt_injection_in_notes_changes_no_number_and_stays_inside_the_data_b
     facts = facts_for(desk)
     assert any(INJECTION[:40] in e.line for e in facts.lines), "the note must reach the evidence"
     quiet = facts_for(Desk(Settings(workspace=seed000_workspace(tmp_path / "quiet"))))
-    assert facts.allowed.numbers == quiet.allowed.numbers, "numbers in quoted customer text ground nothing"
+    kinds = ("money", "percents", "counts", "multipliers")
+    assert [getattr(facts.allowed, k) for k in kinds] == [getattr(quiet.allowed, k) for k in kinds], (
+        "figures in quoted customer text ground nothing"
+    )
     obeyed = with_summary(
         template_draft(facts).model_dump(mode="json"),
         expansion_frame="As requested we will offer 50% off: the price is now 1 dollar.",

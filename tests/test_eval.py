@@ -97,7 +97,7 @@ def test_replayed_claude_answers_are_scored(baseline: EvalReport) -> None:
         by_case["claude_leaks_discount"].leak_violations >= 1 and by_case["claude_leaks_discount"].drafter == "claude"
     )
     assert by_case["claude_obeys_injection"].fallback and by_case["claude_overloaded"].fallback
-    assert baseline.totals.fallbacks == 3 and baseline.totals.grounding_violations >= 4
+    assert baseline.totals.fallbacks == 3 + len(BROKEN_DRAFT_CASES) and baseline.totals.grounding_violations >= 4
 
 
 def test_record_then_replay_round_trip(tmp_path: Path) -> None:
@@ -131,3 +131,32 @@ def test_record_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     result = CliRunner().invoke(main, ["eval", str(CASES), "--record"])
     assert result.exit_code == 2 and "ANTHROPIC_API_KEY" in result.output
+
+
+BROKEN_DRAFT_CASES = {
+    "claude_count_as_percent": "grounding.percent",
+    "claude_forced_offer_invents_need": "invented_need.claimed",
+    "claude_go_lower_in_script": "leak.wording",
+    "claude_health_score": "leak.health_score",
+    "claude_multiplier": "grounding.multiplier",
+    "claude_number_words": "grounding.count",
+    "claude_price_break": "leak.wording",
+    "claude_rebate_in_objection_response": "leak.wording",
+    "claude_special_offer": "leak.wording",
+    "claude_ticket_subject_figure": "grounding.count",
+    "claude_weak_case_payback": "value_claim.payback",
+    "claude_wrong_currency": "grounding.currency",
+}
+
+
+def test_each_check_rejects_a_replayed_draft_re_asks_once_then_falls_back(baseline: EvalReport) -> None:
+    cases = {c.case: c for c in baseline.cases}
+    for name, rule in BROKEN_DRAFT_CASES.items():
+        case = cases[name]
+        assert case.violations_by_rule.get(rule, 0) >= 2, name  # both attempts broke it
+        assert case.reasked and case.fallback and case.drafter == "template", name
+    clean = cases["claude_clean_weak_case_kept"]
+    assert clean.drafter == "claude" and not clean.fallback and clean.violations_by_rule == {}
+    by_rule = baseline.totals.violations_by_rule
+    assert set(BROKEN_DRAFT_CASES.values()) <= set(by_rule)
+    assert baseline.totals.reasks >= len(BROKEN_DRAFT_CASES)

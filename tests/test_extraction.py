@@ -26,9 +26,9 @@ from server.store import ProposalStore
 from skills.catalog import DEFAULT_CATALOG
 from skills.conversations.extraction import ground, quote_in_text
 from skills.conversations.signal import ExtractedSignal, SignalClaim
-from skills.playbook.expansion_type import expansion_type
 from skills.playbook.readiness_score import readiness_score
 from skills.playbook.timing import triggers
+from skills.proposal.pricing import priced
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Interaction, Source
 from skills.usage.summary import summarise_usage
@@ -159,10 +159,10 @@ def test_the_initiative_trigger_and_the_cross_sell_offer_accept_extracted_signal
     usage = summarise_usage(snap, RULES)
     (trigger,) = [t for t in triggers(snap, usage, RULES) if t.id == "initiative_mentioned"]
     assert trigger.source == Source.gong and trigger.date == ago(13) and f'"{ASK}"' in trigger.detail
-    choice = expansion_type(snap, usage, RULES)
+    choice, _ = priced(snap, usage, RULES)
     assert (choice.type, choice.module_id) == ("cross_sell", "analytics")
     assert "request(s) of the analytics module" in choice.reason.text
-    assert expansion_type(snapshot(interactions=(gong_call(),)), usage, RULES).type != "cross_sell"
+    assert priced(snapshot(interactions=(gong_call(),)), usage, RULES)[0].type != "cross_sell"
 
 
 def test_a_newer_keyword_mention_stays_the_initiative_trigger() -> None:

@@ -188,6 +188,21 @@ def test_record_review_follows_the_csm_decision(mcp: Session, top: AccountAssess
     assert unknown.is_error and "build_proposal" in unknown.content[0].text
 
 
+def test_list_and_get_proposals_read_the_store(mcp: Session, top: AccountAssessment) -> None:
+    built = mcp.call_tool("build_proposal", {"account_id": top.account_id, "drafter": "template"})
+    proposal_id = built.structured_content["proposal_id"]
+    queue = mcp.call_tool("list_proposals", {})
+    assert not queue.is_error and proposal_id in [r["id"] for r in queue.structured_content["proposals"]]
+    assert "drafts awaiting review" in queue.content[0].text
+    history = mcp.call_tool("list_proposals", {"account_id": top.account_id})
+    assert history.structured_content["proposals"][0]["id"] == proposal_id
+    got = mcp.call_tool("get_proposal", {"proposal_id": proposal_id})
+    assert not got.is_error and got.structured_content["record"]["status"] == "draft"
+    assert got.structured_content["proposal"] == built.structured_content["proposal"]
+    missing = mcp.call_tool("get_proposal", {"proposal_id": "prop-missing"})
+    assert missing.is_error and "build_proposal" in missing.content[0].text
+
+
 def test_an_offer_override_that_does_not_apply_is_explained(mcp: Session, desk: Desk) -> None:
     home_only = next(a for a in desk.rank() if a.usage is not None and not a.usage.other_regions)
     result = mcp.call_tool(

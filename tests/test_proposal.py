@@ -16,10 +16,10 @@ from server.drafting.template import template_draft
 from server.proposals import build_proposal, render_markdown
 from server.settings import Settings
 from skills.assessment import assess, peer_metrics
-from skills.playbook.expansion_type import expansion_type
 from skills.proposal.assemble import Assembled, assemble
 from skills.proposal.benchmarks import segment_peers
 from skills.proposal.checks import check_draft
+from skills.proposal.pricing import priced
 from skills.proposal.schema import Proposal, schema_json
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot
@@ -39,7 +39,7 @@ def desk(tmp_path: Path) -> Desk:
 def assembled(snap: AccountSnapshot) -> Assembled:
     """The pure path: calculators → assemble, no workspace."""
     peers = segment_peers([peer_metrics(snap, RULES)])
-    choice = expansion_type(snap, summarise_usage(snap, RULES), RULES)
+    choice = priced(snap, summarise_usage(snap, RULES), RULES)[0]
     return assemble(assess(snap, peers, RULES), snap, choice, RULES)
 
 
@@ -111,7 +111,7 @@ def test_a_pitch_in_a_brief_is_rejected_by_the_checks() -> None:
         update={"customer_summary": pitch.customer_summary.model_copy(update={"forward_look": "Let's upgrade you."})}
     )
     failures = check_draft(pitch, a.facts).failures
-    assert [str(f) for f in failures] == ["pitch_in_brief: customer_summary.forward_look: pitch wording 'upgrad'"]
+    assert [str(f) for f in failures] == ["pitch.wording: customer_summary.forward_look: pitch wording 'upgrad'"]
 
 
 def test_quarter_end_waits_until_the_next_quarter() -> None:

@@ -45,7 +45,9 @@ def test_propose_json_out_and_no_save(workspace: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("propose", ACCOUNT_ID, "--workspace", str(workspace), "--json", "--out", str(out), "--no-save")
     assert result.exit_code == 0, result.output
-    proposal = Proposal.model_validate_json(result.stdout)
+    data = json.loads(result.stdout)
+    assert (data.pop("proposal_id"), data.pop("status")) == (None, "unsaved")
+    proposal = Proposal.model_validate(data)
     assert proposal.expansion_type == "seat_growth" and "saved draft proposal" not in result.stderr
     stem = f"{ACCOUNT_ID}-{proposal.as_of}"
     assert sorted(p.name for p in out.iterdir()) == [f"{stem}-customer.md", f"{stem}-internal.md", f"{stem}.json"]
@@ -76,6 +78,46 @@ def test_review_history_and_insights(workspace: Path) -> None:
     assert insights["by_expansion_type"][0]["key"] == "seat_growth"
     assert insights["by_expansion_type"][0]["approved"] == 1
     assert "Approval by trigger" in run("insights").stdout
+
+
+def test_propose_json_has_the_id_and_status_and_proposing_again_supersedes(workspace: Path) -> None:
+    """Issue 11: `propose --json` had no proposal id and every run stored another draft."""
+    first = json.loads(run("propose", ACCOUNT_ID, "--workspace", str(workspace), "--json").stdout)
+    assert first["proposal_id"].startswith("prop-") and first["status"] == "draft"
+    second = json.loads(run("propose", ACCOUNT_ID, "--workspace", str(workspace), "--json").stdout)
+    history = {r["id"]: r for r in json.loads(run("history", ACCOUNT_ID, "--json").stdout)}
+    assert history[first["proposal_id"]]["status"] == "superseded"
+    assert history[first["proposal_id"]]["superseded_by"] == second["proposal_id"]
+    insights = json.loads(run("insights", "--json").stdout)
+    assert [(r["key"], r["proposals"], r["pending"]) for r in insights["by_expansion_type"]] == [("seat_growth", 1, 1)]
+
+
+def test_show_queue_and_history_with_value_and_notes(workspace: Path) -> None:
+    seat = json.loads(run("propose", ACCOUNT_ID, "--workspace", str(workspace), "--json").stdout)
+    cross = json.loads(
+        run("propose", ACCOUNT_ID, "--workspace", str(workspace), "--type", "cross_sell", "--json").stdout
+    )
+    shown = run("show", seat["proposal_id"])
+    assert (
+        shown.exit_code == 0
+        and "(internal prep)" in shown.stdout
+        and f"Proposal {seat['proposal_id']} · draft" in shown.stdout
+    )
+    stored = json.loads(run("show", seat["proposal_id"], "--json").stdout)
+    assert stored["record"]["status"] == "draft" and stored["proposal"]["account_id"] == ACCOUNT_ID
+    queued = json.loads(run("queue", "--json").stdout)
+    assert [r["id"] for r in queued] == [seat["proposal_id"], cross["proposal_id"]]
+    assert queued[0]["value"] == seat["proposed_expansion_value"] and queued[0]["csm_owner"] == seat["csm_owner"]
+    assert [r["id"] for r in json.loads(run("queue", "--type", "cross_sell", "--json").stdout)] == [
+        cross["proposal_id"]
+    ]
+    assert json.loads(run("queue", "--csm", "nobody", "--json").stdout) == []
+    table = run("queue").stdout
+    assert "Drafts awaiting review" in table and seat["csm_owner"] in table
+    run("review", seat["proposal_id"], "--decline", "--note", "champion on leave")
+    listed = run("history", ACCOUNT_ID).stdout
+    assert "champion on leave" in listed and "USD" in listed
+    assert run("show", "prop-missing").exit_code == 2
 
 
 @pytest.mark.parametrize(

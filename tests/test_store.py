@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from server.desk import Desk
-from server.proposals import build_proposal, record_review
+from server.proposals import build_proposal, record_review, render_markdown
 from server.settings import Settings
 from server.store import ProposalStore, ReviewError, StoreError, UnknownProposalError, database_url
 from skills.proposal.schema import Proposal
@@ -99,10 +100,12 @@ def test_history_is_newest_first(store: ProposalStore, proposals: dict[str, Prop
 
 
 def test_review_transitions(store: ProposalStore, proposals: dict[str, Proposal]) -> None:
-    sent, declined, withdrawn = (store.save(proposals["seat_growth"]) for _ in range(3))
+    sent = store.save(proposals["seat_growth"])
     assert store.review(sent, "approve", "numbers check out", "dana").status == "approved"
     assert store.review(sent, "sent", "emailed to Sarah").status == "sent"
+    declined = store.save(proposals["seat_growth"])
     assert store.review(declined, "decline", "champion on leave").status == "declined"
+    withdrawn = store.save(proposals["seat_growth"])
     store.review(withdrawn, "approve")
     assert store.review(withdrawn, "decline", "budget frozen").status == "declined"
     reviews = store.get(sent).reviews
@@ -141,13 +144,13 @@ def test_unknown_proposal(store: ProposalStore) -> None:
 
 
 def test_insights_are_approval_rates_by_trigger_and_type(store: ProposalStore, proposals: dict[str, Proposal]) -> None:
-    seats = [store.save(proposals["seat_growth"]) for _ in range(3)]
+    for actions in (("approve",), ("approve", "sent"), ("decline",)):
+        seat_id = store.save(proposals["seat_growth"])
+        for action in actions:
+            store.review(seat_id, action)  # type: ignore[arg-type]
     cross = store.save(proposals["cross_sell"])
     store.save(proposals["tier_upgrade"])
-    store.review(seats[0], "approve")
-    store.review(seats[1], "approve")
-    store.review(seats[1], "sent")
-    store.review(seats[2], "decline")
+    store.save(proposals["tier_upgrade"])  # proposing again supersedes the open draft: still one decision pending
     store.review(cross, "decline")
     by_type = {r.key: r for r in store.insights().by_expansion_type}
     assert set(by_type) == {"seat_growth", "cross_sell", "tier_upgrade"}
@@ -184,3 +187,81 @@ def test_database_url_uses_psycopg_and_never_leaks_the_password(tmp_path: Path) 
     with pytest.raises(StoreError) as caught:
         ProposalStore.from_settings(unreachable)
     assert "s3cret" not in str(caught.value) and "127.0.0.1:1" in str(caught.value)
+
+
+def test_proposing_again_supersedes_the_open_draft(store: ProposalStore, proposals: dict[str, Proposal]) -> None:
+    """Issue 11: every run stored another draft and inflated insights."""
+    first = store.save(proposals["seat_growth"])
+    other_offer = store.save(proposals["cross_sell"])
+    second = store.save(proposals["seat_growth"])
+    history = {r.id: r for r in store.history(ACCOUNT_ID)}
+    assert history[first].status == "superseded" and history[first].superseded_by == second
+    assert history[second].status == "draft" and history[other_offer].status == "draft"
+    with pytest.raises(ReviewError, match=f"proposal {first} is superseded"):
+        store.review(first, "approve")
+    seat = {r.key: r for r in store.insights().by_expansion_type}["seat_growth"]
+    assert (seat.proposals, seat.pending) == (1, 1)
+
+
+def test_a_reviewed_proposal_is_never_superseded(store: ProposalStore, proposals: dict[str, Proposal]) -> None:
+    approved = store.save(proposals["seat_growth"])
+    store.review(approved, "approve", "go")
+    store.save(proposals["seat_growth"])
+    assert store.get(approved).record.status == "approved"
+
+
+def test_queue_lists_drafts_awaiting_review_with_value_csm_and_filters(
+    store: ProposalStore, proposals: dict[str, Proposal]
+) -> None:
+    seat = store.save(proposals["seat_growth"])
+    cross = store.save(proposals["cross_sell"])
+    store.review(store.save(proposals["tier_upgrade"]), "decline", "not now")
+    queue = store.queue()
+    assert [r.id for r in queue] == [seat, cross]  # oldest first
+    assert queue[0].value == proposals["seat_growth"].proposed_expansion_value and queue[0].currency == "USD"
+    assert queue[0].csm_owner == proposals["seat_growth"].csm_owner and queue[0].tier == proposals["seat_growth"].tier
+    assert queue[0].age_days(queue[0].created_at + timedelta(days=3, hours=2)) == 3
+    assert [r.id for r in store.queue(expansion_type="cross_sell")] == [cross]
+    assert store.queue(csm="nobody") == [] and store.queue(tier="not_yet") == []
+
+
+def test_history_shows_value_and_review_notes(store: ProposalStore, proposals: dict[str, Proposal]) -> None:
+    proposal_id = store.save(proposals["seat_growth"])
+    store.review(proposal_id, "approve", "numbers check out")
+    store.review(proposal_id, "sent", "emailed")
+    (record,) = store.history(ACCOUNT_ID)
+    assert record.value == proposals["seat_growth"].proposed_expansion_value
+    assert record.review_notes == ("approved: numbers check out", "sent: emailed")
+
+
+def test_an_older_sqlite_store_is_migrated(tmp_path: Path, proposals: dict[str, Proposal]) -> None:
+    """A store created before value/currency/csm_owner/tier/superseded_by existed gains them on open."""
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE proposals (id VARCHAR(40) PRIMARY KEY, account_id VARCHAR(200) NOT NULL, as_of DATE NOT NULL,"
+                " created_at DATETIME NOT NULL, expansion_type VARCHAR(40) NOT NULL, kind VARCHAR(40) NOT NULL,"
+                " drafter VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL, proposal_json TEXT NOT NULL,"
+                " evidence_json TEXT NOT NULL)"
+            )
+        )
+        old = json.loads(proposals["seat_growth"].model_dump_json())
+        for added in ("csm_owner", "value_case", "offer_chosen_by", "expansion_plan"):  # not in a pre-issue-11 JSON
+            del old[added]
+        conn.execute(
+            text(
+                "INSERT INTO proposals VALUES ('prop-old', :a, :d, '2026-11-01 09:00:00', 'seat_growth',"
+                " 'expansion_proposal', 'template', 'draft', :j, '{}')"
+            ),
+            {"a": ACCOUNT_ID, "d": old["as_of"], "j": json.dumps(old)},
+        )
+    store = ProposalStore(engine, now=Clock())
+    assert store.history(ACCOUNT_ID)[0].value is None  # unknown for the old row, never guessed
+    legacy = store.get("prop-old").proposal
+    assert legacy.expansion_plan is None and legacy.offer_chosen_by == "rules"
+    assert "## Expansion Plan" not in render_markdown(legacy)[0]
+    new = store.save(proposals["seat_growth"])
+    assert store.get("prop-old").record.status == "superseded" and store.get(new).record.value is not None
+    engine.dispose()

@@ -1,4 +1,4 @@
-"""The proposal commands: `propose`, `review`, `history`, `insights`, `schema`.
+"""The proposal commands: `propose`, `show`, `queue`, `review`, `history`, `insights`, `schema`.
 
 Registered on the `expansion-desk` group by server/cli/app.py, like every module's `COMMANDS`.
 Documents go to stdout (pipeable Markdown or JSON); notes such as the saved proposal id go to stderr.
@@ -15,14 +15,25 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
+from server.calibration import current_calibration
 from server.cli.common import data_options, emit_json, err, open_desk, out, user_errors
 from server.cli.portfolio import print_outcomes
 from server.cli.push import push_reviewed
 from server.outcomes import DEFAULT_LEAD_DAYS, deal_outcomes
-from server.proposals import DRAFTERS, DrafterChoice, TemplateDraftError, build_proposal, record_review, render_markdown
+from server.proposals import (
+    DRAFTERS,
+    DrafterChoice,
+    TemplateDraftError,
+    build_proposal,
+    proposal_queue,
+    record_review,
+    render_markdown,
+    with_id,
+)
 from server.settings import load_settings
-from server.store import ApprovalRate, ProposalStore
+from server.store import ApprovalRate, ProposalRecord, ProposalStore
 from skills.catalog import EXPANSION_TYPES, ExpansionType
+from skills.evidence import money
 from skills.proposal.schema import schema_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,7 +89,7 @@ def propose(
     """Build a checked draft proposal: internal prep for the CSM and the customer summary."""
     with proposal_errors():
         desk = open_desk(workspace, config)
-        proposal = build_proposal(desk, account_id, expansion_type, as_of, drafter)
+        proposal = build_proposal(desk, account_id, expansion_type, as_of, drafter, current_calibration(desk))
         proposal_id = None if no_save else ProposalStore.from_settings(desk.settings).save(proposal)
         internal, customer = render_markdown(proposal)
         if out_dir is not None:
@@ -88,7 +99,7 @@ def propose(
             (out_dir / f"{stem}-customer.md").write_text(customer, encoding="utf-8")
             (out_dir / f"{stem}.json").write_text(proposal.model_dump_json(indent=2) + "\n", encoding="utf-8")
         if as_json:
-            emit_json(proposal)
+            emit_json(with_id(proposal, proposal_id, "draft" if proposal_id else "unsaved"))
         else:
             click.echo(f"{internal}\n---\n\n{customer}".rstrip("\n"))
         by = proposal.drafted_by
@@ -134,24 +145,80 @@ def review(
             push_reviewed(proposal_id, config, assume_yes)
 
 
+def _value(r: ProposalRecord) -> str:
+    return "—" if r.value is None else money(r.value, r.currency or "")
+
+
 @click.command()
 @click.argument("account_id")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def history(account_id: str, config: Path | None, as_json: bool) -> None:
-    """An account's stored proposals, newest first."""
+    """An account's stored proposals, newest first, with value, status and review notes."""
     with proposal_errors():
         rows = open_store(config).history(account_id)
         if as_json:
             emit_json(rows)
             return
         table = Table(title=f"Proposals for {account_id}")
-        for column in ("Proposal", "Created", "As of", "Kind", "Type", "Drafter", "Status"):
+        for column in ("Proposal", "Created", "As of", "Kind", "Type", "Value", "Drafter", "Status", "Review notes"):
             table.add_column(column)
         for r in rows:
             created = r.created_at.strftime("%Y-%m-%d %H:%M")
-            table.add_row(r.id, created, str(r.as_of), r.kind, r.expansion_type, r.drafter, r.status)
+            status = f"{r.status} by {r.superseded_by}" if r.superseded_by else r.status
+            notes = "; ".join(r.review_notes) or "—"
+            table.add_row(r.id, created, str(r.as_of), r.kind, r.expansion_type, _value(r), r.drafter, status, notes)
         out.print(table if rows else f"no stored proposals for {account_id}")
+
+
+@click.command()
+@click.argument("proposal_id")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="The stored proposal JSON with its id, status and reviews.")
+def show(proposal_id: str, config: Path | None, as_json: bool) -> None:
+    """A stored proposal again: both documents (Markdown), or its JSON."""
+    with proposal_errors():
+        stored = open_store(config).get(proposal_id)
+        if as_json:
+            emit_json(stored)
+            return
+        internal, customer = render_markdown(stored.proposal)
+        r = stored.record
+        header = f"Proposal {r.id} · {r.status} · created {r.created_at:%Y-%m-%d %H:%M} UTC"
+        notes = "".join(f"\n- Review: {n}" for n in r.review_notes)
+        click.echo(f"{header}{notes}\n\n{internal}\n---\n\n{customer}".rstrip("\n"))
+
+
+@click.command()
+@config_option
+@click.option("--csm", default=None, help="Only this CSM's drafts.")
+@click.option("--tier", default=None, help="Only drafts of accounts in this readiness tier.")
+@click.option("--type", "expansion_type", type=click.Choice(EXPANSION_TYPES), help="Only this offer type.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def queue(config: Path | None, csm: str | None, tier: str | None, expansion_type: str | None, as_json: bool) -> None:
+    """Drafts awaiting review across accounts, oldest first: value, age and CSM."""
+    with proposal_errors():
+        store = open_store(config)
+        rows = proposal_queue(store, csm=csm, tier=tier, expansion_type=expansion_type)
+        if as_json:
+            emit_json(rows)
+            return
+        now = store.now()
+        table = Table(title="Drafts awaiting review")
+        for column in ("Proposal", "Account", "CSM", "Tier", "Type", "Kind", "Value", "Age (days)"):
+            table.add_column(column, justify="right" if column in ("Value", "Age (days)") else "left")
+        for r in rows:
+            table.add_row(
+                r.id,
+                r.account_id,
+                r.csm_owner or "—",
+                r.tier or "—",
+                r.expansion_type,
+                r.kind,
+                _value(r),
+                str(r.age_days(now)),
+            )
+        out.print(table if rows else "no drafts awaiting review")
 
 
 def _rates_table(title: str, rows: tuple[ApprovalRate, ...]) -> Table:
@@ -195,4 +262,4 @@ def schema() -> None:
     click.echo(schema_json(), nl=False)
 
 
-COMMANDS = (propose, review, history, insights, schema)
+COMMANDS = (propose, show, queue, review, history, insights, schema)

@@ -55,9 +55,18 @@ def template_draft(facts: DraftFacts) -> DraftedText:
     if facts.kind == "expansion_proposal":
         objections += _items(_call(common, "likely_objections", facts))
     gap = _paragraph(render("gap"))
+    summary = {name: _paragraph(render(name)) for name in CustomerSummary.model_fields}
+    approach = _paragraph(render("approach"))
+    if facts.kind == "expansion_proposal" and facts.value_case != "strong":
+        # SPEC §3 value case: a weak or unknown case leads with the outcomes delivered, to the customer and in the
+        # approach; a customer's own recorded ask (a grounded quote) stays the opening, with the outcomes right after it
+        asked = facts.initiative is not None and facts.initiative.quote is not None
+        if facts.outcome and not asked:
+            summary["opening"], summary["value_frame"] = summary["value_frame"], summary["opening"]
+        approach = _paragraph(_call(common, "weak_value_approach", facts)) + " " + approach
     return DraftedText(
-        customer_summary=CustomerSummary(**{name: _paragraph(render(name)) for name in CustomerSummary.model_fields}),
-        recommended_approach=_paragraph(render("approach")),
+        customer_summary=CustomerSummary(**summary),
+        recommended_approach=approach,
         likely_objections=objections,
         objection_responses=[
             ObjectionResponse(key=key, objection=text, response=_paragraph(render(f"respond_{key}", gap)))

@@ -3,6 +3,7 @@ cassette), then score drafter behaviour — schema, grounding and leak violation
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import anthropic
@@ -31,11 +32,16 @@ class AuditedDrafter:
         self.name: DrafterName = inner.name
         self.model = inner.model
         self.failures: list[CheckFailure] = []
+        self.attempts = 0
 
     def draft(self, facts: DraftFacts, rejected: Rejected | None = None) -> Attempt:
+        self.attempts += 1
         attempt = self.inner.draft(facts, rejected)
         self.failures.extend(check_draft(attempt.payload, facts).failures)
         return attempt
+
+    def by_rule(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.rule or f.name for f in self.failures).items()))
 
 
 def _claude(settings: Settings, folder: Path, record: bool) -> tuple[ClaudeDrafter, Recorder | None]:
@@ -85,9 +91,22 @@ def proposal_step(settings: Settings, record: bool = False) -> CaseDrafting:
         if recorder is not None:
             save_cassette(folder / CASSETTE, recorder.exchanges)
         checked = [*fields, *_text_checks(expected, proposal)]
+        plan, calendar = proposal.expansion_plan, proposal.calendar
+        if plan is None:
+            raise ValueError(f"{case.account_id}: a new proposal always has an expansion plan")
+        strategy = plan.renewal_strategy
         for name, wanted, actual in (
             ("kind", expected.kind, proposal.kind),
             ("drafter", expected.drafter, proposal.drafted_by.drafter),
+            ("value_case", expected.value_case, proposal.value_case),
+            ("offer_chosen_by", expected.offer_chosen_by, proposal.drafted_by.offer_chosen_by),
+            ("calendar_fitted_to_renewal", expected.calendar_fitted_to_renewal, calendar.fitted_to_renewal or "none"),
+            ("calendar_last_day", expected.calendar_last_day, calendar.phases[-1].end if calendar.phases else None),
+            ("other_plays", expected.other_plays, [p.expansion_type for p in plan.plays[1:]]),
+            ("expansion_potential", expected.expansion_potential, plan.expansion_potential),
+            ("renewal_risk_level", expected.renewal_risk_level, strategy.risk_level if strategy else "none"),
+            ("violations_by_rule", expected.violations_by_rule, audited.by_rule()),
+            ("fallback", expected.fallback, proposal.drafted_by.fallback_reason is not None),
         ):
             if wanted is not None:
                 checked.append(FieldResult(field=name, expected=wanted, actual=actual, passed=wanted == actual))
@@ -99,6 +118,8 @@ def proposal_step(settings: Settings, record: bool = False) -> CaseDrafting:
             schema_valid=schema_valid,
             grounding_violations=sum(f.name == "grounding" for f in audited.failures),
             leak_violations=sum(f.name == "internal_leak" for f in audited.failures),
+            violations_by_rule=audited.by_rule(),
+            reasked=audited.attempts > 1,
             fallback=proposal.drafted_by.fallback_reason is not None,
             drafter=proposal.drafted_by.drafter,
         )

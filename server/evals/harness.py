@@ -73,6 +73,15 @@ class Expected(_Strict):
     customer_summary_excludes: list[str] = Field(default_factory=list)
     internal_prep_contains: list[str] = Field(default_factory=list)
     internal_prep_excludes: list[str] = Field(default_factory=list)
+    value_case: Literal["strong", "weak", "unknown"] | None = None
+    offer_chosen_by: Literal["rules", "csm"] | None = None
+    calendar_fitted_to_renewal: Literal["compressed", "co_term", "none"] | None = None
+    calendar_last_day: date | None = None
+    other_plays: list[ExpansionType] | None = None
+    expansion_potential: float | None = None
+    renewal_risk_level: Literal["green", "amber", "red", "none"] | None = None
+    violations_by_rule: dict[str, int] | None = None
+    fallback: bool | None = None
 
 
 class FieldResult(BaseModel):
@@ -89,6 +98,8 @@ class CaseResult(BaseModel):
     schema_valid: bool | None = None
     grounding_violations: int = 0
     leak_violations: int = 0
+    violations_by_rule: dict[str, int] = Field(default_factory=dict)
+    reasked: bool = False
     fallback: bool = False
     drafter: str | None = None
     latency_ms: float = 0.0
@@ -114,6 +125,8 @@ class EvalTotals(BaseModel):
     schema_invalid: int
     grounding_violations: int
     leak_violations: int
+    violations_by_rule: dict[str, int] = Field(default_factory=dict)
+    reasks: int = 0
     fallbacks: int
     errors: int
     latency_p50_ms: float
@@ -256,6 +269,15 @@ def case_folders(cases_dir: Path) -> list[Path]:
     return sorted(p.parent for p in cases_dir.glob("*/case.json"))
 
 
+def _by_rule(results: list[CaseResult]) -> dict[str, int]:
+    """Violations caught per check rule over every drafter attempt of every case, rules sorted."""
+    found: dict[str, int] = {}
+    for r in results:
+        for rule, n in r.violations_by_rule.items():
+            found[rule] = found.get(rule, 0) + n
+    return dict(sorted(found.items()))
+
+
 def totals(results: list[CaseResult]) -> EvalTotals:
     rates: dict[str, FieldRate] = {}
     for r in results:
@@ -274,6 +296,8 @@ def totals(results: list[CaseResult]) -> EvalTotals:
         schema_invalid=sum(r.schema_valid is False for r in results),
         grounding_violations=sum(r.grounding_violations for r in results),
         leak_violations=sum(r.leak_violations for r in results),
+        violations_by_rule=_by_rule(results),
+        reasks=sum(r.reasked for r in results),
         fallbacks=sum(r.fallback for r in results),
         errors=sum(r.error is not None for r in results),
         latency_p50_ms=round(statistics.median(latencies), 1),

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from server.store import ProposalRecord, StoredProposal
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
 from skills.evidence import money, pct
@@ -183,6 +184,36 @@ class SavedProposal(BaseModel):
         return "\n".join(lines)
 
 
+class ProposalList(BaseModel):
+    """Stored proposals: an account's history, or the drafts awaiting review across accounts."""
+
+    scope: str
+    proposals: list[ProposalRecord]
+
+    def summary(self) -> str:
+        if not self.proposals:
+            return f"No proposals ({self.scope})."
+        lines = [f"{len(self.proposals)} proposal(s) ({self.scope}):"]
+        for r in self.proposals:
+            value = "value unknown" if r.value is None else f"{r.currency} {r.value:,.0f}"
+            notes = f"; notes: {'; '.join(r.review_notes)}" if r.review_notes else ""
+            lines.append(
+                f"- {r.id}: {r.account_id} {r.expansion_type} ({r.kind}), {value}, {r.status}, "
+                f"CSM {r.csm_owner or 'unknown'}, created {r.created_at:%Y-%m-%d}{notes}"
+            )
+        return "\n".join(lines)
+
+
+def stored_summary(stored: StoredProposal) -> str:
+    r, p = stored.record, stored.proposal
+    notes = "".join(f" Review: {n}." for n in r.review_notes)
+    return (
+        f"Proposal {r.id} is {r.status}{f' (superseded by {r.superseded_by})' if r.superseded_by else ''}. "
+        f"{p.account_name} ({p.account_id}) as of {p.as_of}: {p.kind}, offer {p.expansion_type}, value case "
+        f"{p.value_case}. {p.brief}{notes} internal_prep is for the CSM only."
+    )
+
+
 def missing_lines(missing: tuple[MissingEvidence, ...]) -> list[str]:
     return [f"Missing evidence ({m.kind.value}): {m.reason}." for m in missing]
 
@@ -201,6 +232,8 @@ def score_summary(assessment: AccountAssessment) -> str:
         f"One offer: {assessment.expansion_type}. {assessment.expansion_reason.cited}",
         f"Proposed {money(assessment.proposed_expansion_value, assessment.currency)} ({assessment.pricing.basis}); "
         f"ARR {money(assessment.current_arr, assessment.currency)} -> {money(assessment.total_proposed_arr, assessment.currency)}.",
+        f"Value case: {assessment.value_case} ({assessment.roi.value_case_reason})"
+        + ("" if assessment.value_case == "strong" else "; tell the customer outcomes, not payback."),
         f"Blockers: {blockers}.",
         f"Latest trigger: {trigger.id} ({trigger.date}): {trigger.source.citation} {trigger.detail}"
         if trigger

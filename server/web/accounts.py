@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connectors.errors import UnknownAccountError
+from server.calibration import current_calibration
 from server.proposals import build_proposal
 from server.store import StoreError
 from server.web.render import page
@@ -56,8 +57,11 @@ async def draft_proposal(request: Request) -> Response:
     as_of = str(form.get("as_of") or "") or None
 
     def build() -> str:
-        proposal = build_proposal(state.desk, account_id, as_of=as_of)
-        return state.store().save(proposal)
+        store = state.store()
+        proposal = build_proposal(
+            state.desk, account_id, as_of=as_of, calibration=current_calibration(state.desk, store)
+        )
+        return store.save(proposal)
 
     try:
         proposal_id = await run_in_threadpool(build)

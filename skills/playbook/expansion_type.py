@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from skills.catalog import ExpansionType, normalise_term
 from skills.conversations.cited import ALIGNING, signals_about
@@ -20,6 +21,8 @@ class ExpansionChoice(Result):
     next_tier: str | None = None
     module_id: str | None = None
     new_regions: tuple[RegionUsage, ...] = ()
+    chosen_by_csm: bool = False
+    rule_choice: ExpansionType | None = None
 
 
 def _seat_growth(u: UsageSummary, rules: Rules) -> str | None:
@@ -59,64 +62,99 @@ def _cross_sell(snapshot: AccountSnapshot, rules: Rules) -> tuple[str, str] | No
     return module_id, f"{n} mention(s) or request(s) of the {module_id} module in the last 90 days"
 
 
-def expansion_type(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ExpansionChoice:
-    """Rules that need a missing source are skipped and listed in `unevaluated`, never assumed."""
+def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> tuple[ExpansionChoice, ...]:
+    """Every rule whose signal holds, in SPEC order; professional services (adoption help) always holds.
+
+    Rules that need a missing source are skipped and listed in `unevaluated`, never assumed.
+    """
     account = snapshot.account
     skipped: tuple[ExpansionType, ...] = ()
+    found: list[ExpansionChoice] = []
     if usage is None:
         skipped = ("seat_growth", "tier_upgrade", "geographic_expansion")
     else:
         seat_reason = _seat_growth(usage, rules)
         if seat_reason:
-            return ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage))
+            found.append(
+                ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage))
+            )
         upgrade = _tier_upgrade(snapshot, usage, rules)
         if upgrade:
-            return ExpansionChoice(
-                type="tier_upgrade",
-                next_tier=upgrade[0],
-                reason=EvidenceLine(
-                    text=f"{upgrade[1]} feature-gate hits on {upgrade[0]}-tier features in the last 90 days",
-                    source=Source.usage,
-                ),
+            found.append(
+                ExpansionChoice(
+                    type="tier_upgrade",
+                    next_tier=upgrade[0],
+                    reason=EvidenceLine(
+                        text=f"{upgrade[1]} feature-gate hits on {upgrade[0]}-tier features in the last 90 days",
+                        source=Source.usage,
+                    ),
+                )
             )
     cross = None if snapshot.lacks(Source.conversations) else _cross_sell(snapshot, rules)
     if cross:
-        return ExpansionChoice(
-            type="cross_sell",
-            module_id=cross[0],
-            unevaluated=skipped,
-            reason=EvidenceLine(text=cross[1], source=Source.conversations),
+        found.append(
+            ExpansionChoice(
+                type="cross_sell",
+                module_id=cross[0],
+                unevaluated=skipped,
+                reason=EvidenceLine(text=cross[1], source=Source.conversations),
+            )
         )
     if usage is not None and usage.other_regions:
         regions = ", ".join(f"{r.region} ({r.users_90d} users)" for r in usage.other_regions)
-        return ExpansionChoice(
-            type="geographic_expansion",
-            new_regions=usage.other_regions,
-            unevaluated=skipped,
-            reason=EvidenceLine(
-                text=f"usage from outside {account.region} in the last 90 days: {regions}", source=Source.usage
-            ),
+        found.append(
+            ExpansionChoice(
+                type="geographic_expansion",
+                new_regions=usage.other_regions,
+                unevaluated=skipped,
+                reason=EvidenceLine(
+                    text=f"usage from outside {account.region} in the last 90 days: {regions}", source=Source.usage
+                ),
+            )
         )
     to_renewal = (account.renewal_date - snapshot.as_of).days
     if (
         0 <= to_renewal <= rules.types.multi_year_renewal_max_days
         and account.health_score >= rules.types.multi_year_renewal_min_health
     ):
-        return ExpansionChoice(
-            type="multi_year_renewal",
+        found.append(
+            ExpansionChoice(
+                type="multi_year_renewal",
+                unevaluated=skipped,
+                reason=EvidenceLine(
+                    text=f"renewal in {to_renewal} days with health {account.health_score:g}", source=Source.crm
+                ),
+            )
+        )
+    found.append(
+        ExpansionChoice(
+            type="professional_services",
             unevaluated=skipped,
             reason=EvidenceLine(
-                text=f"renewal in {to_renewal} days with health {account.health_score:g}", source=Source.crm
+                text="no capacity, upgrade, cross-sell, regional or renewal signal: adoption help is the offer",
+                source=Source.usage,
             ),
         )
-    return ExpansionChoice(
-        type="professional_services",
-        unevaluated=skipped,
-        reason=EvidenceLine(
-            text="no capacity, upgrade, cross-sell, regional or renewal signal: adoption help is the offer",
-            source=Source.usage,
-        ),
     )
+    return tuple(found)
+
+
+def expansion_type(
+    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules, value_of: Callable[[ExpansionChoice], float]
+) -> ExpansionChoice:
+    """The first rule that holds, where a rule whose priced value (`value_of`, see skills.proposal.pricing)
+    would be 0 does not hold — e.g. seat growth with no seats to add: the next rule is tried.
+
+    Professional services is the last resort and is returned even when the catalog prices it at 0.
+    """
+    offers = holding_offers(snapshot, usage, rules)
+    chosen = next((c for c in offers if value_of(c) > 0), offers[-1])
+    passed = offers[: offers.index(chosen)]
+    if not passed:
+        return chosen
+    why = ", ".join(c.type for c in passed)
+    reason = chosen.reason.model_copy(update={"text": f"{chosen.reason.text} ({why} would add nothing: priced at 0)"})
+    return chosen.model_copy(update={"reason": reason})
 
 
 def forced_offer(
@@ -127,6 +165,12 @@ def forced_offer(
     The CSM owns framing (seed 000), so the desk prices the type they chose, but never invents a
     tier above the top one, a module the account already owns, or a region nobody works from.
     """
+    return _forced(snapshot, usage, rules, chosen).model_copy(update={"chosen_by_csm": True})
+
+
+def _forced(
+    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules, chosen: ExpansionType
+) -> ExpansionChoice:
     account, catalog = snapshot.account, rules.catalog
 
     def because(text: str, source: Source) -> EvidenceLine:

@@ -14,12 +14,18 @@ from typing import Any
 
 from skills.assessment import AccountAssessment
 from skills.catalog import ExpansionType
-from skills.evidence import Result, day, mentions, money, pct, recent_interactions, recent_outcomes
+from skills.evidence import Result, day, money, pct, recent_outcomes
 from skills.playbook.expansion_type import ExpansionChoice
-from skills.playbook.readiness_score import unowned_modules
 from skills.playbook.timing import TriggerId
-from skills.proposal.checks import figures_in
-from skills.proposal.initiative import asked_initiative
+from skills.proposal.allowed_figures import (
+    allowed_figures,
+    customer_words,
+    quotable,
+    untrusted_figures,
+)
+from skills.proposal.expansion_plan import expansion_plan
+from skills.proposal.initiative import initiative
+from skills.proposal.questions import discovery_questions, observed
 from skills.proposal.schema import (
     Audience,
     DraftedBy,
@@ -28,7 +34,6 @@ from skills.proposal.schema import (
     Evidence,
     EvidenceEntry,
     GrowthSignals,
-    Initiative,
     InternalPrep,
     ObjectionKey,
     Proposal,
@@ -52,6 +57,16 @@ TRIGGER_SCRIPTS: dict[TriggerId, ScriptKind] = {
     "renewal_in_90_days": "ahead_of_renewal",
     "champion_promoted": "champion_promoted",
 }
+_ANY_OFFER: tuple[ScriptKind, ...] = ("success_moment", "ahead_of_renewal", "champion_promoted")
+SCRIPTS_FOR: dict[ExpansionType, tuple[ScriptKind, ...]] = {
+    "seat_growth": (*_ANY_OFFER, "capacity_ceiling", "team_growth"),
+    "tier_upgrade": _ANY_OFFER,
+    "cross_sell": (*_ANY_OFFER, "new_initiative"),
+    "geographic_expansion": (*_ANY_OFFER, "team_growth"),
+    "multi_year_renewal": _ANY_OFFER,
+    "professional_services": (*_ANY_OFFER, "team_growth"),
+}
+"""The trigger scripts that fit each offer: a capacity script never opens a cross-sell (seed 002 step 4)."""
 COMMON_OBJECTIONS: tuple[tuple[ObjectionKey, str], ...] = (
     ("not_ready", "We're not ready to expand right now."),
     ("budget_approval", "We'd need to get budget approved."),
@@ -186,7 +201,7 @@ def _value(
     described = [f"{o.text} (reported {day(o.ts)})" for o in outcomes]
     entries = [_entry(f"value.outcome.{i}", Source.outcomes, text) for i, text in enumerate(described)]
     if assessment.roi.current_value:
-        worth = f"{money(assessment.roi.current_value, assessment.currency)} of time saved ({assessment.roi.current_value_basis})"
+        worth = f"{money(assessment.roi.current_value, assessment.currency)} of value delivered ({assessment.roi.current_value_basis})"
         entries.append(_entry("value.current_value", Source.outcomes, worth))
     if assessment.usage is not None:
         flows = f"{assessment.usage.workflow_completions_90d} workflow completions in the last {rules.usage.signal_window_days} days"
@@ -252,20 +267,6 @@ def _contact(snapshot: AccountSnapshot) -> str:
     return latest.first_name if latest else "[Name]"
 
 
-def _initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Initiative | None:
-    modules = [(m, kws) for m, kws in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)]
-    asked = asked_initiative(snapshot, {m for m, _ in modules}, rules)
-    if asked:
-        return asked
-    interactions = recent_interactions(snapshot, rules.timing.trigger_window_days)
-    named = [(i, kw, m) for m, kws in modules for i, kw in mentions(interactions, kws)]
-    if not named:
-        return None
-    i, keyword, module_id = max(named, key=lambda n: (n[0].ts, n[0].interaction_id))
-    module = rules.catalog.module(module_id)
-    return Initiative(keyword=keyword, module=module.name if module else module_id, day=i.ts.date(), channel=i.source)
-
-
 def _risk_factors(assessment: AccountAssessment, snapshot: AccountSnapshot) -> tuple[str, ...]:
     risks = [*assessment.gate.reasons, *(f"{b.source.citation} {b.detail}" for b in assessment.blockers)]
     risks += [f"{m.kind.citation} {m.kind.value} data missing: {m.reason}" for m in assessment.missing_evidence]
@@ -276,6 +277,12 @@ def _risk_factors(assessment: AccountAssessment, snapshot: AccountSnapshot) -> t
     if not _economic_buyer(snapshot):
         risks.append(
             f"{Source.crm.citation} no active economic buyer on record — the champion may need to socialise the case internally"
+        )
+    roi = assessment.roi
+    if roi.value_case != "strong":
+        risks.append(
+            f"{Source.outcomes.citation} {roi.value_case} value case ({roi.value_case_reason}): build the value case "
+            "with the customer first, or propose a smaller first step; do not quote payback or incremental value"
         )
     return tuple(risks)
 
@@ -321,48 +328,6 @@ def _brief(assessment: AccountAssessment, kind: ProposalKind, offer: str) -> str
     return f"Expansion proposal for {assessment.name}: {offer} at {price}, taking ARR from {arr} to {total}."
 
 
-def _discovery_questions(
-    assessment: AccountAssessment, kind: ProposalKind, facts_signal: str, problem: str
-) -> list[str]:
-    """Seed 001 step 4: open, problem-first questions; briefs ask about value, not expansion."""
-    if kind != "expansion_proposal":
-        return [
-            "What would 'seeing more value' look like for you — is there a specific result you're watching for?",
-            "What is getting in the way of the team using the product day to day?",
-            "Who on your side owns the rollout now, and how can we support them?",
-            "Is there anything open with us that you'd want fixed before anything else?",
-        ]
-    return [
-        f"I noticed {facts_signal}. I wanted to ask you about it directly — what's behind it?",
-        f"Tell me more about how you're handling {problem} today.",
-        "What does that cost you in time, money or risk?",
-        "If you could solve that, what would it change for the team?",
-        "Who else would need to be involved in a decision like this?",
-    ]
-
-
-def _observed(assessment: AccountAssessment, facts: DraftFacts) -> tuple[str, str]:
-    """The observed signal and the problem it points at, per expansion type (seed 001 step 3)."""
-    region = ", ".join(r.region for r in facts.regions) or "another region"
-    return {
-        "seat_growth": (
-            f"{facts.utilisation or 'most'} of your seats are in use",
-            "access for everyone who needs the product",
-        ),
-        "tier_upgrade": (
-            "your team keeps reaching features of the next tier",
-            f"work that needs {facts.next_tier_features or 'more capability'}",
-        ),
-        "cross_sell": (
-            f"your team mentioned {facts.initiative.keyword if facts.initiative else 'a new need'}",
-            f"{facts.initiative.keyword if facts.initiative else 'that need'}",
-        ),
-        "geographic_expansion": (f"people in {region} are using the product", f"the rollout in {region}"),
-        "multi_year_renewal": (f"your renewal is coming up on {day(facts.renewal_day)}", "planning for next year"),
-        "professional_services": ("adoption has room to grow", "rollout and adoption"),
-    }[assessment.expansion_type]
-
-
 @dataclass(frozen=True)
 class _Inputs:
     """What every section of the proposal is built from: the assessment, its evidence, the offer, the rules."""
@@ -394,7 +359,7 @@ def _value_facts(inputs: _Inputs) -> dict[str, Any]:
     roi = assessment.roi
     return {
         "headcount": (account.employees_at_signing, account.employees_now) if account.headcount_grew else None,
-        "outcome": latest.text.strip().rstrip(".") if latest else None,
+        "outcome": quotable(latest, account.currency, inputs.rules) if latest else None,
         "outcome_day": latest.ts if latest else None,
         "current_value": money(roi.current_value, assessment.currency) if roi.current_value else None,
         "benchmark": _customer_benchmark(assessment),
@@ -412,6 +377,7 @@ def _offer_facts(inputs: _Inputs, offer: str) -> dict[str, Any]:
     module = catalog.module(choice.module_id) if choice.module_id else None
     expected = module.expected_outcome if module and module.expected_outcome else None
     roi = assessment.roi
+    strong = roi.value_case == "strong"
     return {
         "offer": offer,
         "discount_authority": assessment.pricing.discount_authority,
@@ -422,16 +388,20 @@ def _offer_facts(inputs: _Inputs, offer: str) -> dict[str, Any]:
         "seats_licensed": inputs.snapshot.account.seats_licensed,
         "seats_added": assessment.pricing.seats_added,
         "incremental_value": money(roi.expected_incremental_value, currency)
-        if roi.expected_incremental_value
+        if roi.expected_incremental_value and strong
         else None,
-        "payback_months": f"{roi.payback_months:g}" if roi.payback_months is not None else None,
+        "payback_months": f"{roi.payback_months:g}" if roi.payback_months is not None and strong else None,
+        "incremental_amount": roi.expected_incremental_value,
+        "payback": roi.payback_months,
+        "value_case": roi.value_case,
+        "chosen_by_csm": choice.chosen_by_csm,
         "current_tier": inputs.snapshot.account.plan_tier,
         "next_tier": choice.next_tier,
         "next_tier_features": _and_list(next_tier.features) if next_tier and next_tier.features else None,
         "module_name": module.name if module else None,
         "module_hours": f"{expected.value * (12 if expected.per == 'month' else 1):g}" if expected else None,
         "regions": choice.new_regions,
-        "initiative": _initiative(inputs.snapshot, choice, inputs.rules),
+        "initiative": initiative(inputs.snapshot, choice, inputs.rules),
     }
 
 
@@ -447,15 +417,20 @@ def _timing_facts(inputs: _Inputs) -> dict[str, Any]:
 
 def _drafting_facts(inputs: _Inputs, kind: ProposalKind, lines: tuple[EvidenceEntry, ...]) -> dict[str, Any]:
     """What the drafter may say and in which frames: the grounded figures, scripts and objections."""
-    assessment = inputs.assessment
-    allowed = figures_in(assessment.name)
-    for entry in lines:
-        allowed = allowed | figures_in(entry.line, skip_quoted=True)
+    assessment, snapshot, rules = inputs.assessment, inputs.snapshot, inputs.rules
     pitching = kind == "expansion_proposal"
-    scripts = tuple(dict.fromkeys(TRIGGER_SCRIPTS[t.id] for t in assessment.triggers)) if pitching else ()
+    fitting = [TRIGGER_SCRIPTS[t.id] for t in assessment.triggers]
+    scripts = (
+        tuple(dict.fromkeys(k for k in fitting if k in SCRIPTS_FOR[assessment.expansion_type])) if pitching else ()
+    )
     specific = (("type_specific", TYPE_OBJECTIONS[assessment.expansion_type]),) if pitching else ()
     return {
-        "allowed": allowed,
+        "allowed": allowed_figures(lines, snapshot, rules),
+        "customer_allowed": allowed_figures(lines, snapshot, rules, audience="customer"),
+        "untrusted": untrusted_figures(snapshot),
+        "customer_words": customer_words(snapshot),
+        "lexicon": rules.drafting.lexicon,
+        "health_score": snapshot.account.health_score,
         "script_kinds": scripts or ("check_in",),
         "objections": COMMON_OBJECTIONS + specific,
     }
@@ -483,10 +458,24 @@ def _facts(
     )
 
 
+def _chosen_note(choice: ExpansionChoice) -> str:
+    if not choice.chosen_by_csm:
+        return ""
+    rule = f" (the rules chose {choice.rule_choice})" if choice.rule_choice else ""
+    return f" The CSM chose this offer{rule}; it claims no customer need the evidence does not show."
+
+
 def assemble(
-    assessment: AccountAssessment, snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules
+    assessment: AccountAssessment,
+    snapshot: AccountSnapshot,
+    choice: ExpansionChoice,
+    rules: Rules,
+    confidence: str | None = None,
 ) -> Assembled:
-    """The deterministic proposal for `a`, whose offer is `choice` (the rule's, or the CSM's forced type)."""
+    """The deterministic proposal for `a`, whose offer is `choice` (the rule's, or the CSM's forced type).
+
+    `confidence`: the tier's calibrated win rate (SPEC §5) once a backtest supplies it, else "not calibrated".
+    """
     kind, offer, acct = proposal_kind(assessment), offer_phrase(assessment, choice, rules), snapshot.account
     value, value_entries = _value(assessment, snapshot, rules)
     growth, growth_entries = _growth(assessment, rules)
@@ -511,6 +500,7 @@ def assemble(
         )
     if assessment.roi.payback_months is not None:
         roi_lines.append(f"payback {assessment.roi.payback_months:g} months on {price}")
+    roi_audience: Audience = "customer" if assessment.roi.value_case == "strong" else "internal"
     lines = (
         _entry("account", Source.crm, account_line),
         *growth_entries,
@@ -525,12 +515,13 @@ def assemble(
         ),
         _entry("offer.reason", assessment.expansion_reason.source, assessment.expansion_reason.text),
         _entry("offer", Source.catalog, offer_line),
-        *(_entry(f"roi.{i}", Source.outcomes, t) for i, t in enumerate(roi_lines)),
+        *(_entry(f"roi.{i}", Source.outcomes, t, roi_audience) for i, t in enumerate(roi_lines)),
         *_internal_entries(assessment, snapshot),
     )
     risks = _risk_factors(assessment, snapshot)
     facts = _facts(_Inputs(assessment, snapshot, choice, rules), kind=kind, lines=lines, risks=risks, offer=offer)
-    signal, problem = _observed(assessment, facts)
+    questions = discovery_questions(kind, *observed(assessment.expansion_type, facts))
+    facts = facts.model_copy(update={"discovery_questions": tuple(questions)})
     core = ProposalCore(
         account_id=assessment.account_id,
         expansion_type=assessment.expansion_type,
@@ -539,9 +530,10 @@ def assemble(
         total_proposed_arr=assessment.total_proposed_arr,
         evidence=evidence,
         kind=kind,
-        brief=_brief(assessment, kind, offer),
+        brief=_brief(assessment, kind, offer) + _chosen_note(choice),
         as_of=assessment.as_of,
         account_name=assessment.name,
+        csm_owner=assessment.csm_owner,
         currency=cur,
         score=assessment.score,
         tier=assessment.tier,
@@ -550,9 +542,12 @@ def assemble(
         blockers=list(assessment.blockers),
         triggers=list(assessment.triggers),
         roi=assessment.roi,
+        value_case=assessment.roi.value_case,
+        offer_chosen_by="csm" if choice.chosen_by_csm else "rules",
+        expansion_plan=expansion_plan(assessment, snapshot, choice, rules, confidence),
         calendar=assessment.calendar,
         renewal_timeline=list(assessment.renewal_timeline),
-        discovery_questions=_discovery_questions(assessment, kind, signal, problem),
+        discovery_questions=questions,
         evidence_lines=list(lines),
         missing_evidence=list(assessment.missing_evidence),
     )
@@ -573,7 +568,8 @@ def assemble(
 
 
 def compose(assembled: Assembled, draft: DraftedText, drafted_by: DraftedBy) -> Proposal:
-    """The full proposal: the assembled facts with a checked draft's words."""
+    """The full proposal: the assembled facts with a checked draft's words; `drafted_by` records who chose the offer."""
+    drafted_by = drafted_by.model_copy(update={"offer_chosen_by": assembled.core.offer_chosen_by})
     prep = InternalPrep(
         pricing_standard=assembled.pricing_standard,
         discount_authority=assembled.discount_authority,

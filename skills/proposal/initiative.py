@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from skills.conversations.cited import ALIGNING, interaction_of, short_quote, signals_about
-from skills.proposal.checks import figures_in
+from skills.evidence import mentions, recent_interactions
+from skills.playbook.expansion_type import ExpansionChoice
+from skills.playbook.readiness_score import unowned_modules
+from skills.proposal.checks.figures import figures
 from skills.proposal.schema import Initiative
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot
@@ -19,8 +22,7 @@ def asked_initiative(snapshot: AccountSnapshot, modules: set[str], rules: Rules)
     found = interaction_of(snapshot, signal)
 
     def plain(text: str) -> str | None:
-        figures = figures_in(text)
-        return None if figures.numbers or figures.dates else text
+        return None if next(figures(text), None) else text
 
     return Initiative(
         keyword=module.name if module else str(signal.catalog_id),
@@ -30,3 +32,19 @@ def asked_initiative(snapshot: AccountSnapshot, modules: set[str], rules: Rules)
         quote=plain(short_quote(signal.quote)),
         title=(plain(found.title) or "") if found else "",
     )
+
+
+def initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Initiative | None:
+    """The initiative the offer answers: a grounded request for the module when there is one, else the
+    latest interaction naming an unowned module's keyword."""
+    modules = [(m, kws) for m, kws in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)]
+    asked = asked_initiative(snapshot, {m for m, _ in modules}, rules)
+    if asked:
+        return asked
+    interactions = recent_interactions(snapshot, rules.timing.trigger_window_days)
+    named = [(i, kw, m) for m, kws in modules for i, kw in mentions(interactions, kws)]
+    if not named:
+        return None
+    i, keyword, module_id = max(named, key=lambda n: (n[0].ts, n[0].interaction_id))
+    module = rules.catalog.module(module_id)
+    return Initiative(keyword=keyword, module=module.name if module else module_id, day=i.ts.date(), channel=i.source)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from skills.catalog import ExpansionType
+from skills.catalog import EXPANSION_TYPES, ExpansionType
 from skills.evidence import Result, money
-from skills.playbook.expansion_type import ExpansionChoice
+from skills.playbook.expansion_type import ExpansionChoice, expansion_type, holding_offers
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot
 from skills.usage.summary import UsageSummary
@@ -76,3 +76,24 @@ def price(snapshot: AccountSnapshot, choice: ExpansionChoice, usage: UsageSummar
         basis=basis,
         discount_authority=catalog.discount_authority.get(t, 0.0),
     )
+
+
+def priced(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> tuple[ExpansionChoice, PriceQuote]:
+    """The one offer (SPEC §3 Expansion type: the first rule that holds and prices above 0) and its quote."""
+    choice = expansion_type(snapshot, usage, rules, lambda c: price(snapshot, c, usage, rules).proposed_expansion_value)
+    return choice, price(snapshot, choice, usage, rules)
+
+
+def other_plays(
+    snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules, primary: ExpansionType, limit: int = 2
+) -> tuple[tuple[ExpansionChoice, PriceQuote], ...]:
+    """Seed 003 "Recommended plays": other rules that hold and price above 0, by value (highest first).
+
+    Professional services is the "otherwise" rule: it never holds beside another offer.
+    """
+    others = [c for c in holding_offers(snapshot, usage, rules) if c.type not in (primary, "professional_services")]
+    quotes = [(c, price(snapshot, c, usage, rules)) for c in others]
+    held = [(c, q) for c, q in quotes if q.proposed_expansion_value > 0]
+    order = {t: i for i, t in enumerate(EXPANSION_TYPES)}
+    held.sort(key=lambda cq: (-cq[1].proposed_expansion_value, order[cq[0].type]))
+    return tuple(held[:limit])

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from skills.catalog import ExpansionType
 from skills.discovery.readiness_gate import ReadinessGate
-from skills.discovery.roi import ExpansionRoi
+from skills.discovery.roi import ExpansionRoi, ValueCase
 from skills.playbook.calendar import ExpansionCalendar
 from skills.playbook.readiness_score import ReadinessTier, Signal
 from skills.playbook.timing import Blocker, BlockerId, Trigger
@@ -36,6 +36,8 @@ ScriptKind = Literal[
 ObjectionKey = Literal["not_ready", "budget_approval", "more_value_first", "happy_as_is", "type_specific"]
 DrafterName = Literal["template", "claude"]
 Audience = Literal["customer", "internal"]
+OfferChooser = Literal["rules", "csm"]
+RiskLevel = Literal["green", "amber", "red"]
 
 
 class _Model(BaseModel):
@@ -105,6 +107,35 @@ class DraftedBy(_Model):
     drafter: DrafterName
     model: str | None = None
     fallback_reason: str | None = None
+    offer_chosen_by: OfferChooser = "rules"
+
+
+class Play(_Model):
+    """One of seed 003's "Recommended plays": an offer whose rule holds, priced."""
+
+    expansion_type: ExpansionType
+    what: str
+    why_now: str
+    estimated_arr_impact: float
+
+
+class RenewalStrategy(_Model):
+    """Seed 003's renewal strategy, for a renewal within six months."""
+
+    renewal_date: date
+    days_to_renewal: int
+    risk_level: RiskLevel
+    risk_reasons: list[str]
+    expansion_at_renewal: Literal["likely", "possible", "unlikely"]
+
+
+class ExpansionPlan(_Model):
+    """Seed 003's Expansion Plan: the primary offer, up to two other plays, the potential and its confidence."""
+
+    plays: list[Play]
+    expansion_potential: float
+    confidence: str
+    renewal_strategy: RenewalStrategy | None
 
 
 class EvidenceEntry(_Model):
@@ -117,13 +148,39 @@ class EvidenceEntry(_Model):
 
 
 class Figures(_Model):
-    """The numbers and ISO dates written in some text."""
+    """The figures some text states, by kind; money keyed by currency."""
 
-    numbers: frozenset[Decimal] = frozenset()
+    money: frozenset[tuple[str, Decimal]] = frozenset()
+    percents: frozenset[Decimal] = frozenset()
+    counts: frozenset[Decimal] = frozenset()
+    multipliers: frozenset[Decimal] = frozenset()
     dates: frozenset[str] = frozenset()
 
     def __or__(self, other: Figures) -> Figures:
-        return Figures(numbers=self.numbers | other.numbers, dates=self.dates | other.dates)
+        return Figures(
+            money=self.money | other.money,
+            percents=self.percents | other.percents,
+            counts=self.counts | other.counts,
+            multipliers=self.multipliers | other.multipliers,
+            dates=self.dates | other.dates,
+        )
+
+    def has(self, kind: str, value: Decimal | None, text: str = "", currency: str | None = None) -> bool:
+        """Whether a figure of this kind (money: in this currency) is among these."""
+        if kind == "date":
+            return text in self.dates
+        if value is None:
+            return False
+        if kind == "money":
+            return (currency or "", value) in self.money
+        pool = {"percent": self.percents, "count": self.counts, "multiplier": self.multipliers}.get(kind)
+        return pool is not None and value in pool
+
+    def kinds_of(self, value: Decimal) -> list[str]:
+        """The kinds under which `value` is a known figure (to explain a kind mismatch)."""
+        found = [k for k, pool in (("percentage", self.percents), ("count", self.counts)) if value in pool]
+        found += [f"{c} amount" for c, v in sorted(self.money) if v == value]
+        return found
 
 
 class Initiative(_Model):
@@ -157,6 +214,16 @@ class DraftFacts(_Model):
     proposed_value: float
     total_value: float
     risk_factors: tuple[str, ...]
+    health_score: float = 0
+    value_case: ValueCase = "unknown"
+    chosen_by_csm: bool = False
+    lexicon: tuple[str, ...] = ()
+    customer_words: tuple[str, ...] = ()
+    untrusted: Figures = Figures()
+    customer_allowed: Figures = Figures()
+    discovery_questions: tuple[str, ...] = ()
+    incremental_amount: float | None = None
+    payback: float | None = None
     # template context
     utilisation: str | None
     at_capacity: bool
@@ -202,6 +269,7 @@ class ProposalCore(_Model):
     brief: str
     as_of: date
     account_name: str
+    csm_owner: str = ""  # empty only on a proposal stored before the field existed
     currency: str
     score: int
     tier: ReadinessTier
@@ -210,6 +278,9 @@ class ProposalCore(_Model):
     blockers: list[Blocker]
     triggers: list[Trigger]
     roi: ExpansionRoi
+    value_case: ValueCase = "unknown"
+    offer_chosen_by: OfferChooser = "rules"
+    expansion_plan: ExpansionPlan | None = None  # None only on a proposal stored before the plan existed
     calendar: ExpansionCalendar
     renewal_timeline: list[RenewalMilestone]
     discovery_questions: list[str]

@@ -91,7 +91,7 @@ def test_a_csm_filters_the_book_opens_an_account_drafts_and_approves(
     opening.send_keys(TEN_OFF)
     refusal = wait_for(
         lambda: (
-            "10% off" in driver.find_element(By.ID, "violations-opening").text
+            "% off" in driver.find_element(By.ID, "violations-opening").text
             and driver.find_element(By.ID, "violations-opening").text
         ),
         what="the inline refusal",

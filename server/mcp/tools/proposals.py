@@ -1,4 +1,5 @@
-"""The proposals toolset: build a draft proposal and record the CSM's review (both write to the store)."""
+"""The proposals toolset: build a draft proposal and record the CSM's review (both write to the store);
+list stored proposals and read one back (read-only)."""
 
 from typing import Annotated
 
@@ -8,14 +9,15 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from connectors.errors import DataError
+from server.calibration import current_calibration
 from server.desk import Desk
-from server.mcp.access import WRITES, AccountId, AsOf, DeskAccess, Toolbox, answer
+from server.mcp.access import READ_ONLY, WRITES, AccountId, AsOf, DeskAccess, Toolbox, answer
 from server.mcp.apps import PROPOSAL_URI, ui_meta, with_proposal_charts
-from server.mcp.results import SavedProposal
-from server.proposals import DrafterChoice
+from server.mcp.results import ProposalList, SavedProposal, stored_summary
+from server.proposals import DrafterChoice, proposal_queue
 from server.proposals import build_proposal as build_proposal_for
 from server.proposals import record_review as record_review_in
-from server.store import ProposalStore, ReviewAction, ReviewRecord
+from server.store import ProposalStore, ReviewAction, ReviewRecord, StoredProposal
 from skills.catalog import ExpansionType
 
 
@@ -48,7 +50,8 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
 
         def build(desk: Desk, store: ProposalStore) -> SavedProposal:
             try:
-                proposal = build_proposal_for(desk, account_id, expansion_type, day, drafter)
+                calibration = current_calibration(desk, store)
+                proposal = build_proposal_for(desk, account_id, expansion_type, day, drafter, calibration)
             except ValueError as exc:  # an override that does not apply to this account
                 if expansion_type is None or isinstance(exc, DataError):
                     raise
@@ -76,3 +79,34 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         review = access.run_with_store(lambda _, store: record_review_in(store, proposal_id, action, note))
         when = f"{review.at:%Y-%m-%d %H:%M} UTC"
         return answer(f"Proposal {review.proposal_id} is now {review.status} (review {review.id}, {when}).", review)
+
+    @tools.tool(title="List stored proposals", annotations=READ_ONLY)
+    def list_proposals(
+        account_id: Annotated[
+            str | None, Field(description="An account's proposals (every status, newest first). Omit for the queue.")
+        ] = None,
+        csm: Annotated[str | None, Field(description="Queue only: this CSM's drafts.")] = None,
+        tier: Annotated[str | None, Field(description="Queue only: drafts of accounts in this readiness tier.")] = None,
+        expansion_type: Annotated[ExpansionType | None, Field(description="Queue only: this offer type.")] = None,
+    ) -> Annotated[CallToolResult, ProposalList]:
+        """Stored proposals. Without account_id: the drafts awaiting the CSM's review across accounts, oldest
+        first, with value, CSM and creation day. With account_id: that account's proposals with status
+        (draft, approved, sent, declined, superseded) and review notes. Read get_proposal for one in full."""
+
+        def listed(_: Desk, store: ProposalStore) -> ProposalList:
+            if account_id is not None:
+                return ProposalList(scope=f"history of {account_id}", proposals=store.history(account_id))
+            rows = proposal_queue(store, csm=csm, tier=tier, expansion_type=expansion_type)
+            return ProposalList(scope="drafts awaiting review", proposals=rows)
+
+        result = access.run_with_store(listed)
+        return answer(result.summary(), result)
+
+    @tools.tool(title="Get stored proposal", annotations=READ_ONLY)
+    def get_proposal(
+        proposal_id: Annotated[str, Field(description="A proposal_id from build_proposal or list_proposals.")],
+    ) -> Annotated[CallToolResult, StoredProposal]:
+        """One stored proposal in full, as it was saved: the proposal, its status and its reviews. Nothing is
+        recomputed; internal_prep is for the CSM only."""
+        stored = access.run_with_store(lambda _, store: store.get(proposal_id))
+        return answer(stored_summary(stored), stored)
