@@ -1,97 +1,384 @@
-"""Reading the small workspace CSV files into typed records, with file/line/column errors."""
+"""Reading the small workspace CSV files into typed records, with file/line/column errors.
+
+One pass per column: each column's cells are parsed by a converter built once from the record's
+field (type, allowed values, plausible bounds), with repeated cells (dates, enums, amounts) parsed
+once. The typed rows are then built into records; a bad cell is reported with its file, line,
+column and value, every problem of the file at once (up to MAX_ISSUES shown).
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import math
 import types
 import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+import annotated_types
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from connectors.errors import DataError, DataIssue
+from connectors.text_files import read_text
+from skills.snapshot import EARLIEST_DAY, LATEST_DAY, utc_naive
 
 M = TypeVar("M", bound=BaseModel)
 MAX_ISSUES = 50
+MAX_SHOWN_VALUE = 80
+Parse = Callable[[str], Any]
 
 
-def _is_tuple(annotation: Any) -> bool:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return any(_is_tuple(a) for a in typing.get_args(annotation))
-    return typing.get_origin(annotation) is tuple
+class CellError(ValueError):
+    """A cell that is not a value of its column; the message says what the column takes."""
 
 
 def required_columns(model: type[BaseModel]) -> list[str]:
-    return [name for name, field in model.model_fields.items() if field.is_required()]
+    return [name for name, f in model.model_fields.items() if f.is_required()]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without `| None` and `Annotated[...]`, and whether None was allowed."""
+    optional = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    low = high = None
+    for meta in info.metadata:
+        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+            low = float(meta.ge if isinstance(meta, annotated_types.Ge) else meta.gt)  # type: ignore[arg-type]
+        if isinstance(meta, annotated_types.Le | annotated_types.Lt):
+            high = float(meta.le if isinstance(meta, annotated_types.Le) else meta.lt)  # type: ignore[arg-type]
+    return low, high
+
+
+def _ranged(parse: Callable[[str], float], low: float | None, high: float | None) -> Parse:
+    if low is None and high is None:
+        where = "a finite number"
+    elif high is None:
+        where = f"at least {_number(low or 0)}"
+    elif low is None:
+        where = f"at most {_number(high)}"
+    else:
+        where = f"between {_number(low)} and {_number(high)}"
+
+    def checked(text: str) -> float:
+        try:
+            value = parse(text)
+        except (ValueError, OverflowError):
+            raise CellError(f"not a number (expected {where})") from None
+        if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+            raise CellError(f"out of range: must be {where}")
+        return value
+
+    return checked
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)  # "12.0" from a spreadsheet is 12; "12.5" is not a count
+        if math.isfinite(value) and not value.is_integer():
+            raise CellError("not a whole number") from None
+        return int(value) if math.isfinite(value) else int("nan")
+
+
+def _day(text: str) -> date:
+    try:
+        if len(text) > 10 and text[10] in "T ":
+            value = utc_naive(datetime.fromisoformat(text)).date()
+        elif len(text) == 10:
+            value = date.fromisoformat(text)
+        else:
+            raise ValueError(text)
+    except ValueError:
+        raise CellError("not an ISO 8601 date (YYYY-MM-DD)") from None
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise CellError(f"out of range: must be a day between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+def _time(text: str) -> datetime:
+    try:
+        value = utc_naive(datetime.fromisoformat(text))
+    except ValueError:
+        raise CellError("not an ISO 8601 timestamp") from None
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise CellError(f"out of range: must be between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+def _choice(allowed: tuple[str, ...]) -> Parse:
+    def checked(text: str) -> str:
+        if text not in allowed:
+            raise CellError(f"must be one of {', '.join(allowed)}")
+        return text
+
+    return checked
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(";") if p.strip())
 
 
 @cache
-def _list_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(name for name, field in model.model_fields.items() if _is_tuple(field.annotation))
-
-
-def _coerce(model: type[BaseModel], row: dict[str, str | None]) -> dict[str, Any]:
-    """Blank cells mean "not given" (defaults apply); `;` separates list cells."""
-    lists = _list_fields(model)
-    out: dict[str, Any] = {}
-    for name in model.model_fields:
-        raw = (row.get(name) or "").strip()
-        if raw:
-            out[name] = tuple(p.strip() for p in raw.split(";") if p.strip()) if name in lists else raw
+def converters(model: type[BaseModel]) -> dict[str, tuple[Parse, bool]]:
+    """Each field's cell parser, and whether its values repeat enough to be worth memoising."""
+    out: dict[str, tuple[Parse, bool]] = {}
+    for name, info in model.model_fields.items():
+        kind, _ = _unwrap(info.annotation)
+        low, high = _bounds(info)
+        if typing.get_origin(kind) is Literal:
+            out[name] = (_choice(tuple(str(a) for a in typing.get_args(kind))), True)
+        elif typing.get_origin(kind) is tuple:
+            out[name] = (_items, False)
+        elif kind is bool:
+            raise TypeError(f"{model.__name__}.{name}: bool columns are not read from CSV")
+        elif kind is int:
+            out[name] = (_ranged(_whole, low, high), True)
+        elif kind is float:
+            out[name] = (_ranged(float, low, high), True)
+        elif kind is datetime:
+            out[name] = (_time, True)
+        elif kind is date:
+            out[name] = (_day, True)
+        else:
+            out[name] = (str, False)
     return out
 
 
-def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:
-    """All rows of `path` as `model`; raises DataError listing every bad cell (up to MAX_ISSUES).
+@dataclass
+class Table:
+    """What one file gave: the good records, the problems (first MAX_ISSUES) and their count."""
 
-    With `known_accounts`, a row whose account_id is not among them is an issue too: dropping it
+    file: str
+    records: list[Any] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    issues: list[DataIssue] = field(default_factory=list)
+    total: int = 0
+    ids: set[str] = field(default_factory=set)
+    """Every account id the file names, good rows or bad (so other files are checked against them)."""
+
+    def add(self, issue: DataIssue) -> None:
+        self.total += 1
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(issue)
+
+    def raise_if_bad(self) -> None:
+        if self.total:
+            raise DataError(self.issues, self.total)
+
+
+def _shown(value: str | None) -> str | None:
+    if value is None or len(value) <= MAX_SHOWN_VALUE:
+        return value or None
+    return f"{value[:MAX_SHOWN_VALUE]}… ({len(value):,} characters)"
+
+
+def _rows(text: str, table: Table) -> list[tuple[int, list[str]]]:
+    """(first line, cells) of each CSV record, blank lines skipped; a CSV error ends the file."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error:
+        return list(_rows_slowly(text, table))
+    if reader.line_num == len(rows):  # no record spans lines: record n starts on line n
+        return [(n, row) for n, row in enumerate(rows, start=1) if row]
+    return list(_rows_slowly(text, table))
+
+
+def _rows_slowly(text: str, table: Table) -> Iterator[tuple[int, list[str]]]:
+    """Record by record, tracking the line each starts on (quoted cells may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    last = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+            table.add(DataIssue(file=table.file, line=last + 1, message=f"not readable as CSV: {reason}"))
+            return
+        start, last = last + 1, reader.line_num
+        if row:
+            yield start, row
+
+
+def load_table(
+    path: Path, model: type[M], known_accounts: set[str] | None = None, *, require_rows: bool = False
+) -> Table:
+    """Every row of `path` as `model`, plus every problem found (never raises for bad data).
+
+    With `known_accounts`, a row whose account_id is not among them is a problem too: dropping it
     silently would lose evidence.
     """
-    issues: list[DataIssue] = []
-    total = 0
-    records: list[M] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        missing = [c for c in required_columns(model) if c not in header]
-        if missing:
-            raise DataError(
-                [DataIssue(file=path.name, line=1, message=f"missing required column(s): {', '.join(missing)}")]
-            )
-        for row in reader:
-            try:
-                record = model.model_validate(_coerce(model, row))
-            except ValidationError as exc:
-                found = [_issue(path.name, reader.line_num, row, err) for err in exc.errors()]
-            else:
-                account_id = getattr(record, "account_id", None)
-                if known_accounts is None or account_id in known_accounts:
-                    records.append(record)
-                    continue
-                found = [
-                    DataIssue(
-                        file=path.name,
-                        line=reader.line_num,
-                        column="account_id",
-                        value=account_id,
-                        message="account not in accounts.csv",
-                    )
-                ]
-            total += len(found)
-            issues.extend(found[: MAX_ISSUES - len(issues)])
-    if total:
-        raise DataError(issues, total)
-    return records
+    table = Table(file=path.name)
+    try:
+        text = read_text(path, table.file)
+    except DataError as exc:
+        for issue in exc.issues:
+            table.add(issue)
+        return table
+    rows = _rows(text, table)
+    if not rows:
+        if not table.total:
+            table.add(DataIssue(file=table.file, line=1, message="empty file: the first line must name the columns"))
+        return table
+    header = [h.strip() for h in rows[0][1]]
+    if not _header_ok(header, model, table):
+        return table
+    body = rows[1:]
+    if "account_id" in header:
+        at = header.index("account_id")
+        table.ids = {row[at].strip() for _, row in body if len(row) > at}
+    if require_rows and not body and not table.total:
+        table.add(DataIssue(file=table.file, line=2, message=f"{table.file} has no rows (only a header)"))
+        return table
+    _check_shapes(body, len(header), table)
+    _build(model, _parse_columns(model, header, body, table), table, known_accounts)
+    order = {name: n for n, name in enumerate(model.model_fields)}
+    table.issues.sort(key=lambda i: (i.line or 0, order.get(i.column or "", -1)))
+    return table
 
 
-def _issue(file: str, line: int, row: dict[str, str | None], err: Any) -> DataIssue:
-    column = str(err["loc"][0]) if err["loc"] else None
-    value = row.get(column) if column else None
-    message = "is empty" if err["type"] == "missing" else err["msg"]
-    return DataIssue(file=file, line=line, column=column, value=value or None, message=message)
+def _header_ok(header: list[str], model: type[BaseModel], table: Table) -> bool:
+    seen: dict[str, int] = {}
+    ok = True
+    for position, name in enumerate(header, start=1):
+        if name and name in seen:
+            message = f"column {name!r} appears twice in the header (columns {seen[name]} and {position}); keep one"
+            table.add(DataIssue(file=table.file, line=1, column=name, message=message))
+            ok = False
+        seen.setdefault(name, position)
+    missing = [c for c in required_columns(model) if c not in seen]
+    if missing:
+        message = f"missing required column(s): {', '.join(missing)}"
+        table.add(DataIssue(file=table.file, line=1, message=message))
+        ok = False
+    return ok
+
+
+def _check_shapes(body: list[tuple[int, list[str]]], width: int, table: Table) -> None:
+    """A row with fewer cells than the header, or extra non-blank cells, is ragged: its values
+    cannot be trusted to sit under the right column, so it is reported and not read further."""
+    for line, row in body:
+        if len(row) != width and (len(row) < width or any(c.strip() for c in row[width:])):
+            message = f"has {len(row)} cell(s) but the header has {width}; check for a missing or extra comma"
+            table.add(DataIssue(file=table.file, line=line, message=message))
+            row[:] = []
+
+
+def _parse_columns(
+    model: type[BaseModel], header: list[str], body: list[tuple[int, list[str]]], table: Table
+) -> list[tuple[int, dict[str, Any]]]:
+    """Column by column: each distinct cell parsed once by its field's converter (blank = the
+    field's default). Rows with a bad cell are reported (every bad cell of them) and left out."""
+    width = len(header)
+    rows = [(line, row) for line, row in body if len(row) >= width]
+    cells = [row for _, row in rows]
+    bad: set[int] = set()
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    for name, (parse, memo) in converters(model).items():
+        info = model.model_fields[name]
+        required = info.is_required()
+        default = None if required else info.get_default(call_default_factory=True)
+        names.append(name)
+        if name not in header:
+            columns.append([default] * len(rows))
+            continue
+        texts = list(map(str.strip, map(itemgetter(header.index(name)), cells)))
+        refused: set[str] = set()
+        if parse is str:
+            values: list[Any] = [t or default for t in texts] if "" in texts else texts
+        elif memo:
+            parsed = {t: _memo(parse, t) if t else default for t in set(texts)}
+            values = list(map(parsed.__getitem__, texts))
+            refused = {t for t, v in parsed.items() if isinstance(v, CellError)}
+        else:
+            values = [parse(t) if t else default for t in texts]
+        columns.append(values)
+        if refused or (required and "" in texts):
+            for n, text in enumerate(texts):
+                if text in refused or not text:
+                    message = str(values[n]) if text else "is empty"
+                    shown = _shown(text) if text else None
+                    table.add(DataIssue(file=table.file, line=rows[n][0], column=name, value=shown, message=message))
+                    bad.add(n)
+    typed = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    return [(line, values) for n, ((line, _), values) in enumerate(zip(rows, typed, strict=True)) if n not in bad]
+
+
+def _memo(parse: Parse, text: str) -> Any:
+    try:
+        return parse(text)
+    except CellError as exc:
+        return exc
+
+
+def _construct(model: type[M], values: dict[str, Any], fields_set: set[str], setattr_: Any = object.__setattr__) -> M:
+    """A record from values already parsed and checked column by column (what model_construct does,
+    without its per-field default handling: every field is present). Records are frozen, so one
+    fields-set object serves them all."""
+    record = model.__new__(model)
+    setattr_(record, "__dict__", values)
+    setattr_(record, "__pydantic_fields_set__", fields_set)
+    setattr_(record, "__pydantic_extra__", None)
+    setattr_(record, "__pydantic_private__", None)
+    return record
+
+
+def _build(model: type[M], rows: list[tuple[int, dict[str, Any]]], table: Table, known: set[str] | None) -> None:
+    """Records from the typed values. A model with cross-field rules (renewal after contract start)
+    is validated row by row so those rules hold here exactly as for every other connector."""
+    checked = bool(model.__pydantic_decorators__.model_validators)
+    fields_set = set(model.model_fields)
+    for line, values in rows:
+        try:
+            record = model.model_validate(values) if checked else _construct(model, values, fields_set)
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                raw = values.get(column) if column else None
+                message = "is empty" if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
+                shown = None if raw is None else _shown(str(raw))
+                table.add(DataIssue(file=table.file, line=line, column=column, value=shown, message=message))
+            continue
+        account_id = values.get("account_id")
+        if known is not None and account_id is not None and account_id not in known:
+            message = "account not in accounts.csv"
+            table.add(DataIssue(file=table.file, line=line, column="account_id", value=account_id, message=message))
+            continue
+        table.records.append(record)
+        table.lines.append(line)
+
+
+def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:
+    """All rows of `path` as `model`; raises DataError listing every bad cell (up to MAX_ISSUES)."""
+    table = load_table(path, model, known_accounts)
+    table.raise_if_bad()
+    return table.records
 
 
 def group_by_account(records: list[M]) -> dict[str, list[M]]:
