@@ -82,6 +82,8 @@ def _ranged(parse: Callable[[str], float], low: float | None, high: float | None
     def checked(text: str) -> float:
         try:
             value = parse(text)
+        except CellError:
+            raise
         except (ValueError, OverflowError):
             raise CellError(f"not a number (expected {where})") from None
         if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
