@@ -52,7 +52,7 @@ CONTACT_FIELDS = frozenset({"first_name", "title", "department", "last_engaged_a
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _over_defaults(cls: type[BaseModel], data: Any, names: tuple[str, ...]) -> Any:

@@ -190,6 +190,10 @@ class Workspace:
     def accounts(self) -> list[Account]:
         return list(self._accounts.values())
 
+    def first_day(self) -> date | None:
+        """The first day the data say anything about: the earliest contract start."""
+        return min((a.contract_start for a in self._accounts.values()), default=None)
+
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
         q = query.strip().lower()
         exact = [a for a in self._accounts.values() if q in (a.account_id.lower(), a.name.lower(), a.domain.lower())]

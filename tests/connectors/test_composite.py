@@ -219,6 +219,8 @@ def test_check_sources_reports_each_source_without_raising(api: respx.Router, wo
             source="workspace",
             kinds=("crm", "usage", "tickets", "conversations", "outcomes"),
             ok=False,
-            detail="workspace: not configured (no workspace folder given)",
+            detail="workspace: no workspace folder given, so these data kinds have no source: set --workspace or "
+            "EXPANSION_DESK_WORKSPACE, or assign them to another source in [connectors.sources] "
+            "(the bundled demo is used only when nothing is configured)",
         )
     ]
