@@ -115,6 +115,7 @@ class Workspace:
         self.default_as_of = self._load_manifest(problems).as_of
         accounts = load_table(path / "accounts.csv", Account, require_rows=True)
         self._accounts: dict[str, Account] = {}
+        self._folded: dict[str, Account] | None = None
         self._check_accounts(accounts)
         if accounts.total:
             problems.add(DataError(accounts.issues, accounts.total))
@@ -209,13 +210,19 @@ class Workspace:
         return {a.account_id: a.name for a in self._accounts.values()}
 
     def resolve(self, account_id: str) -> Account:
-        if account_id not in self._accounts:
+        """The account with this id; spaces around it and letter case do not matter (`acc-00001`)."""
+        found = self._accounts.get(account_id) or self._accounts.get(account_id.strip())
+        if found is None:
+            if self._folded is None:
+                self._folded = {k.casefold(): a for k, a in self._accounts.items()}
+            found = self._folded.get(account_id.strip().casefold())
+        if found is None:
             raise UnknownAccountError(account_id, closest(account_id, self._labels()))
-        return self._accounts[account_id]
+        return found
 
     def snapshot(self, account_id: str, as_of: date) -> AccountSnapshot:
         account = self.resolve(account_id)
-        facts = self._usage(Scope("usage_events", account_id), as_of)
+        facts = self._usage(Scope("usage_events", account.account_id), as_of)
         return self._build(account, as_of, facts)
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
