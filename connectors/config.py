@@ -270,7 +270,9 @@ class ZendeskConfig(_Strict):
     bearer_env: str | None = Field(default=None, pattern=ENV_NAME, description="OAuth token instead of email + token")
     organization_ids: dict[str, int] = Field(default_factory=dict, description="account_id -> organization id")
     lookup_external_id: bool = Field(
-        default=True, description="else find the organization whose external_id is the account id"
+        default=False,
+        description="opt in to find the organization whose external_id is the account id (organization "
+        "search needs an admin, or an Enterprise custom role that may add or modify organizations)",
     )
 
     @model_validator(mode="after")

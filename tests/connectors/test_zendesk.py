@@ -91,24 +91,57 @@ def test_offset_pages_are_followed_too(api: respx.Router) -> None:
     assert route.calls.last.request.url.params["page"] == "2"
 
 
-def test_organization_found_by_external_id(api: respx.Router) -> None:
+def organization(external_id: str) -> dict[str, Any]:
+    return {
+        "id": 509974, "url": f"{BASE}/api/v2/organizations/509974.json", "name": "Acme Corp",
+        "external_id": external_id, "domain_names": ["acme.com"], "details": "", "notes": "", "group_id": None,
+        "shared_tickets": False, "shared_comments": False, "tags": [], "organization_fields": {},
+        "created_at": "2022-04-01T00:00:00Z", "updated_at": "2024-06-01T00:00:00Z",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("stored", ["ACC-1", "acc-1"])
+def test_organization_found_by_external_id_case_insensitively(api: respx.Router, stored: str) -> None:
     search = api.get("/api/v2/organizations/search.json").respond(
-        200,
-        json={
-            "organizations": [{"id": 509974, "name": "Acme Corp", "external_id": "ACC-1"}],
-            "next_page": None,
-            "count": 1,
-        },
+        200, json={"organizations": [organization(stored)], "next_page": None, "previous_page": None, "count": 1}
     )
     api.get(ORG_TICKETS).respond(200, json=cursor_page([ticket(1, "low", "open")], after=None))
-    assert [t.ticket_id for t in zendesk(organization_ids={}).tickets(ACME)] == ["1"]
+    source = zendesk(organization_ids={}, lookup_external_id=True)
+    assert [t.ticket_id for t in source.tickets(ACME)] == ["1"]
     assert search.calls.last.request.url.params["external_id"] == "ACC-1"
 
 
-def test_no_organization_is_an_error_not_an_empty_list(api: respx.Router) -> None:
-    api.get("/api/v2/organizations/search.json").respond(200, json={"organizations": [], "next_page": None, "count": 0})
-    with pytest.raises(SourceError, match="no organizations have external_id 'ACC-1'"):
+def test_external_id_lookup_is_opt_in_and_names_the_permission(api: respx.Router) -> None:
+    search = api.get("/api/v2/organizations/search.json").respond(200, json={"organizations": []})
+    with pytest.raises(
+        SourceError, match=r"organization_ids; map it there, or set lookup_external_id = true \(.*admin"
+    ):
         zendesk(organization_ids={}).tickets(ACME)
+    assert search.call_count == 0
+
+
+def test_organization_search_403_names_the_permission(api: respx.Router) -> None:
+    api.get("/api/v2/organizations/search.json").respond(
+        403, json={"error": "Forbidden", "description": "You do not have access to this page."}
+    )
+    with pytest.raises(SourceError, match=r"HTTP 403 on organization search: .*add or modify organizations"):
+        zendesk(organization_ids={}, lookup_external_id=True).tickets(ACME)
+
+
+def test_no_organization_is_an_error_not_an_empty_list(api: respx.Router) -> None:
+    api.get("/api/v2/organizations/search.json").respond(
+        200, json={"organizations": [], "next_page": None, "previous_page": None, "count": 0}
+    )
+    with pytest.raises(SourceError, match="no organizations have external_id 'ACC-1'"):
+        zendesk(organization_ids={}, lookup_external_id=True).tickets(ACME)
+
+
+def test_errors_list_body_is_read(api: respx.Router) -> None:
+    body = {"errors": [{"code": "InvalidPaginationParameter", "title": "Invalid pagination parameter",
+                        "detail": "page[size] is over 100"}]}  # fmt: skip
+    api.get(ORG_TICKETS).respond(400, json=body)
+    with pytest.raises(SourceError, match=r"HTTP 400 .*\(InvalidPaginationParameter: Invalid pagination parameter: "):
+        zendesk().tickets(ACME)
 
 
 def test_oauth_bearer_token(api: respx.Router) -> None:
@@ -123,7 +156,7 @@ def test_oauth_bearer_token(api: respx.Router) -> None:
      r"HTTP 401 unauthorized \(Couldn't authenticate you\); check that ZENDESK_EMAIL is an agent's email and"
      r" ZENDESK_API_TOKEN an active API token"),
     (403, {"error": "Forbidden", "description": "You do not have access to this page."},
-     r"HTTP 403 forbidden \(Forbidden: You do not have access to this page.\); the user needs agent or admin"),
+     r"HTTP 403 forbidden \(Forbidden: You do not have access to this page.\); the user needs agent access"),
     (404, {"error": "RecordNotFound", "description": "Not found"},
      r"HTTP 404 not found: GET /api/v2/organizations/509974/tickets.json \(RecordNotFound: Not found\)"),
 ])  # fmt: skip
