@@ -65,8 +65,11 @@ class HubSpot:
         self._company_properties = sorted({p for p in config.account_fields.values() if p})
 
     def check(self) -> str:
-        self.api.send(Request("GET", "/crm/v3/objects/companies", {"limit": 1}))
-        return f"companies readable at {self.config.base_url}"
+        """One search for a single company: proves the token, the scope and the search endpoint."""
+        body = {"filterGroups": [], "properties": ["name"], "limit": 1, "sorts": [ID], "after": "0"}
+        self._search_pace.wait()
+        self.api.send(Request("POST", "/crm/v3/objects/companies/search", body=body))
+        return f"companies searchable at {self.config.base_url}"
 
     def accounts(self) -> list[Account]:
         return [self._account(c) for c in self._search([])]
@@ -182,7 +185,10 @@ class HubSpot:
         ))  # fmt: skip
         found: list[dict[str, Any]] = []
         for start in range(0, len(ids), BATCH_SIZE):
-            body = {"properties": list(properties), "inputs": [{"id": i} for i in ids[start : start + BATCH_SIZE]]}
+            body = {
+                "properties": list(properties), "propertiesWithHistory": [],
+                "inputs": [{"id": i} for i in ids[start : start + BATCH_SIZE]],
+            }  # fmt: skip
             page = self.api.send(Request("POST", f"/crm/v3/objects/{to_type}/batch/read", body=body))
             found.extend(items(self.name, page, "results"))
         return found

@@ -31,16 +31,23 @@ def company(company_id: str, name: str = "Acme Corp", **changes: str | None) -> 
         "contract_start": "2023-01-05", "renewal_date": "2025-01-05", "employees_at_signing": "200",
         "revenue_at_signing": "40000000", "health_score": "82", "health_trend": "up", "integrations_count": "4",
     }  # fmt: skip
-    return {"id": company_id, "properties": {**properties, **changes}, **STAMPS}
+    return {"id": company_id, "properties": present({**properties, **changes}), **STAMPS}
+
+
+def present(properties: dict[str, str | None]) -> dict[str, str]:
+    """The published spec types property values as (non-null) strings: an unset property is left out."""
+    return {k: v for k, v in properties.items() if v is not None}
 
 
 def record(object_id: str, **properties: str | None) -> dict[str, Any]:
-    return {"id": object_id, "properties": {"hs_object_id": object_id, **properties}, **STAMPS}
+    return {"id": object_id, "properties": present({"hs_object_id": object_id, **properties}), **STAMPS}
 
 
 def association(to_id: int | str) -> dict[str, Any]:
-    return {"toObjectId": to_id, "associationTypes": [
-        {"category": "HUBSPOT_DEFINED", "typeId": 280, "label": None},
+    """A v4 association row; the published spec types toObjectId as a string and label as an
+    optional (non-null) string, so an unlabelled type leaves label out."""
+    return {"toObjectId": str(to_id), "associationTypes": [
+        {"category": "HUBSPOT_DEFINED", "typeId": 280},
         {"category": "HUBSPOT_DEFINED", "typeId": 2, "label": "Primary"},
     ]}  # fmt: skip
 
@@ -228,7 +235,7 @@ RATE_LIMIT_BODY = {"status": "error", "message": "You have reached your ten_seco
     (httpx.Response(429, json=RATE_LIMIT_BODY), [1.0]),
     (httpx.Response(429, json=RATE_LIMIT_BODY, headers={"X-HubSpot-RateLimit-Remaining": "0",
                                                         "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}), [10.0]),
-    (httpx.Response(500, json={**ERROR_BODY, "message": "internal error"}), [1.0]),
+    (httpx.Response(500, json={**ERROR_BODY, "message": "internal error", "category": "INTERNAL_ERROR"}), [1.0]),
 ])  # fmt: skip
 def test_rate_limits_and_server_errors_are_retried(
     api: respx.Router, first: httpx.Response, waited: list[float]

@@ -26,14 +26,16 @@ ACME = Account.model_validate({
 
 
 def ticket(ticket_id: int, priority: str | None, status: str, created: str = "2024-05-01T12:00:00Z") -> dict[str, Any]:
-    return {
-        "id": ticket_id, "url": f"{BASE}/api/v2/tickets/{ticket_id}.json", "external_id": None, "type": "incident",
+    """A ticket as the published TicketObject allows: its non-nullable fields are left out when empty."""
+    body = {
+        "id": ticket_id, "url": f"{BASE}/api/v2/tickets/{ticket_id}.json", "type": "incident",
         "subject": f"Ticket {ticket_id}", "raw_subject": f"Ticket {ticket_id}", "description": "…",
         "priority": priority, "status": status, "requester_id": 20978392, "submitter_id": 20978392,
         "assignee_id": 235323, "organization_id": 509974, "group_id": 98738, "tags": ["sso"],
         "custom_fields": [{"id": 27642, "value": "745"}], "via": {"channel": "email"},
         "satisfaction_rating": {"score": "good"}, "created_at": created, "updated_at": created, "due_at": None,
     }  # fmt: skip
+    return {k: v for k, v in body.items() if v is not None or k == "due_at"}
 
 
 def cursor_page(tickets: list[dict[str, Any]], after: str | None) -> dict[str, Any]:
