@@ -13,10 +13,11 @@ import io
 import math
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -195,36 +196,42 @@ def _shown(value: str | None) -> str | None:
     return f"{value[:MAX_SHOWN_VALUE]}… ({len(value):,} characters)"
 
 
-def _rows(text: str, table: Table) -> list[tuple[int, list[str]]]:
-    """(first line, cells) of each CSV record, blank lines skipped; a CSV error ends the file."""
+def _records(text: str, table: Table) -> tuple[list[list[str]], list[int]]:
+    """The CSV records (blank lines skipped) and the line each starts on; a CSV error ends the file."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = list(reader)
     except csv.Error:
-        return list(_rows_slowly(text, table))
-    if reader.line_num == len(rows):  # no record spans lines: record n starts on line n
-        return [(n, row) for n, row in enumerate(rows, start=1) if row]
-    return list(_rows_slowly(text, table))
+        return _records_slowly(text, table)
+    if reader.line_num != len(rows):  # a quoted cell spans lines: count them record by record
+        return _records_slowly(text, table)
+    if [] not in rows:
+        return rows, list(range(1, len(rows) + 1))
+    kept = [(n, row) for n, row in enumerate(rows, start=1) if row]
+    return [row for _, row in kept], [n for n, _ in kept]
 
 
-def _rows_slowly(text: str, table: Table) -> Iterator[tuple[int, list[str]]]:
-    """Record by record, tracking the line each starts on (quoted cells may span lines)."""
+def _records_slowly(text: str, table: Table) -> tuple[list[list[str]], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
     last = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             reason = str(exc)
             if "field larger than field limit" in reason:
                 reason = f"a cell is longer than {csv.field_size_limit():,} characters"
             table.add(DataIssue(file=table.file, line=last + 1, message=f"not readable as CSV: {reason}"))
-            return
+            break
         start, last = last + 1, reader.line_num
         if row:
-            yield start, row
+            rows.append(row)
+            lines.append(start)
+    return rows, lines
 
 
 def load_table(
@@ -242,23 +249,23 @@ def load_table(
         for issue in exc.issues:
             table.add(issue)
         return table
-    rows = _rows(text, table)
+    rows, lines = _records(text, table)
     if not rows:
         if not table.total:
             table.add(DataIssue(file=table.file, line=1, message="empty file: the first line must name the columns"))
         return table
-    header = [h.strip() for h in rows[0][1]]
+    header = [h.strip() for h in rows[0]]
     if not _header_ok(header, model, table):
         return table
-    body = rows[1:]
-    if "account_id" in header:
-        at = header.index("account_id")
-        table.ids = {row[at].strip() for _, row in body if len(row) > at}
+    body, lines = rows[1:], lines[1:]
     if require_rows and not body and not table.total:
         table.add(DataIssue(file=table.file, line=2, message=f"{table.file} has no rows (only a header)"))
         return table
-    _check_shapes(body, len(header), table)
-    _build(model, _parse_columns(model, header, body, table), table, known_accounts)
+    body, lines = _whole_rows(body, lines, len(header), table)
+    if "account_id" in header:
+        table.ids = set(map(str.strip, map(itemgetter(header.index("account_id")), body)))
+    names, columns, bad = _parse_columns(model, header, body, lines, table)
+    _build(model, names, columns, bad, lines, table, known_accounts)
     order = {name: n for n, name in enumerate(model.model_fields)}
     table.issues.sort(key=lambda i: (i.line or 0, order.get(i.column or "", -1)))
     return table
@@ -281,24 +288,27 @@ def _header_ok(header: list[str], model: type[BaseModel], table: Table) -> bool:
     return ok
 
 
-def _check_shapes(body: list[tuple[int, list[str]]], width: int, table: Table) -> None:
-    """A row with fewer cells than the header, or extra non-blank cells, is ragged: its values
-    cannot be trusted to sit under the right column, so it is reported and not read further."""
-    for line, row in body:
-        if len(row) != width and (len(row) < width or any(c.strip() for c in row[width:])):
+def _whole_rows(body: list[list[str]], lines: list[int], width: int, table: Table) -> tuple[list[list[str]], list[int]]:
+    """Rows with as many cells as the header (extra blank cells are tolerated). A ragged row is
+    reported and left out: its values cannot be trusted to sit under the right column."""
+    if set(map(len, body)) <= {width}:
+        return body, lines
+    kept_rows, kept_lines = [], []
+    for line, row in zip(lines, body, strict=True):
+        if len(row) == width or (len(row) > width and not any(c.strip() for c in row[width:])):
+            kept_rows.append(row[:width])
+            kept_lines.append(line)
+        else:
             message = f"has {len(row)} cell(s) but the header has {width}; check for a missing or extra comma"
             table.add(DataIssue(file=table.file, line=line, message=message))
-            row[:] = []
+    return kept_rows, kept_lines
 
 
 def _parse_columns(
-    model: type[BaseModel], header: list[str], body: list[tuple[int, list[str]]], table: Table
-) -> list[tuple[int, dict[str, Any]]]:
+    model: type[BaseModel], header: list[str], body: list[list[str]], lines: list[int], table: Table
+) -> tuple[list[str], list[list[Any]], set[int]]:
     """Column by column: each distinct cell parsed once by its field's converter (blank = the
-    field's default). Rows with a bad cell are reported (every bad cell of them) and left out."""
-    width = len(header)
-    rows = [(line, row) for line, row in body if len(row) >= width]
-    cells = [row for _, row in rows]
+    field's default). Every bad cell is reported; the indices of rows holding one are returned."""
     bad: set[int] = set()
     names: list[str] = []
     columns: list[list[Any]] = []
@@ -308,12 +318,12 @@ def _parse_columns(
         default = None if required else info.get_default(call_default_factory=True)
         names.append(name)
         if name not in header:
-            columns.append([default] * len(rows))
+            columns.append([default] * len(body))
             continue
-        texts = list(map(str.strip, map(itemgetter(header.index(name)), cells)))
+        texts = list(map(str.strip, map(itemgetter(header.index(name)), body)))
         refused: set[str] = set()
-        if parse is str:
-            values: list[Any] = [t or default for t in texts] if "" in texts else texts
+        if parse is str:  # a blank cell is "" already: only another default needs a pass
+            values: list[Any] = [t or default for t in texts] if default != "" and "" in texts else texts
         elif memo:
             parsed = {t: _memo(parse, t) if t else default for t in set(texts)}
             values = list(map(parsed.__getitem__, texts))
@@ -326,10 +336,9 @@ def _parse_columns(
                 if text in refused or not text:
                     message = str(values[n]) if text else "is empty"
                     shown = _shown(text) if text else None
-                    table.add(DataIssue(file=table.file, line=rows[n][0], column=name, value=shown, message=message))
+                    table.add(DataIssue(file=table.file, line=lines[n], column=name, value=shown, message=message))
                     bad.add(n)
-    typed = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-    return [(line, values) for n, ((line, _), values) in enumerate(zip(rows, typed, strict=True)) if n not in bad]
+    return names, columns, bad
 
 
 def _memo(parse: Parse, text: str) -> Any:
@@ -351,29 +360,48 @@ def _construct(model: type[M], values: dict[str, Any], fields_set: set[str], set
     return record
 
 
-def _build(model: type[M], rows: list[tuple[int, dict[str, Any]]], table: Table, known: set[str] | None) -> None:
-    """Records from the typed values. A model with cross-field rules (renewal after contract start)
+def _build(
+    model: type[M],
+    names: list[str],
+    columns: list[list[Any]],
+    bad: set[int],
+    lines: list[int],
+    table: Table,
+    known: set[str] | None,
+) -> None:
+    """Records from the typed columns. A model with cross-field rules (renewal after contract start)
     is validated row by row so those rules hold here exactly as for every other connector."""
-    checked = bool(model.__pydantic_decorators__.model_validators)
-    fields_set = set(model.model_fields)
-    for line, values in rows:
+    if known is not None and "account_id" in names:
+        ids = columns[names.index("account_id")]
+        if not set(ids) <= known:
+            for n, account_id in enumerate(ids):
+                if account_id not in known and n not in bad:
+                    message = "account not in accounts.csv"
+                    table.add(DataIssue(file=table.file, line=lines[n], column="account_id", value=account_id,
+                                        message=message))  # fmt: skip
+                    bad.add(n)
+    rows = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    kept = list(range(len(rows))) if not bad else [n for n in range(len(rows)) if n not in bad]
+    if not model.__pydantic_decorators__.model_validators:
+        fields_set = set(model.model_fields)
+        table.records = [_construct(model, rows[n], fields_set) for n in kept] if bad else [
+            _construct(model, values, fields_set) for values in rows
+        ]  # fmt: skip
+        table.lines = [lines[n] for n in kept] if bad else list(lines)
+        return
+    for n in kept:
         try:
-            record = model.model_validate(values) if checked else _construct(model, values, fields_set)
+            record = model.model_validate(rows[n])
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else None
-                raw = values.get(column) if column else None
+                raw = rows[n].get(column) if column else None
                 message = "is empty" if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
                 shown = None if raw is None else _shown(str(raw))
-                table.add(DataIssue(file=table.file, line=line, column=column, value=shown, message=message))
-            continue
-        account_id = values.get("account_id")
-        if known is not None and account_id is not None and account_id not in known:
-            message = "account not in accounts.csv"
-            table.add(DataIssue(file=table.file, line=line, column="account_id", value=account_id, message=message))
+                table.add(DataIssue(file=table.file, line=lines[n], column=column, value=shown, message=message))
             continue
         table.records.append(record)
-        table.lines.append(line)
+        table.lines.append(lines[n])
 
 
 def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.mutations import AS_OF_CHOICES, CSV_FILES, JSON_FILES, KINDS, NASTY, check_case
@@ -57,7 +57,7 @@ def run_case(mutations: list[dict[str, Any]], as_of: str | None, command: str) -
 def test_any_mutated_workspace_gives_json_or_a_named_refusal(
     mutations: list[dict[str, Any]], as_of: str | None, command: str
 ) -> None:
-    run_case(mutations, as_of, command)
+    event(f"{command}: {run_case(mutations, as_of, command)}")
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS.glob("*.json")), ids=lambda p: p.stem)
