@@ -52,29 +52,33 @@ def apply(root: Path, mutation: dict[str, Any]) -> None:
     """One mutation (see `KINDS`) on the workspace folder `root`."""
     kind, file = mutation["kind"], root / mutation.get("file", "accounts.csv")
     if kind == "cell" and file.is_file():
-        lines = file.read_text(encoding="utf-8").split("\n")
+        lines = file.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
         row = 1 + mutation["row"] % max(1, len([x for x in lines[1:] if x]))
         if row < len(lines) and lines[row]:
             cells = lines[row].split(",")
             cells[mutation["column"] % len(cells)] = _csv_cell(mutation["value"])
             lines[row] = ",".join(cells)
-            file.write_text("\n".join(lines), encoding="utf-8")
+            file.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
     elif kind == "duplicate_column" and file.is_file():
-        lines = file.read_text(encoding="utf-8").split("\n")
+        lines = file.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
         column = mutation["column"] % len(lines[0].split(","))
         lines = [
             f"{x},{x.split(',')[column] if n else lines[0].split(',')[column]}" if x and column < len(x.split(","))
             else x for n, x in enumerate(lines)
         ]  # fmt: skip
-        file.write_text("\n".join(lines), encoding="utf-8")
+        file.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
     elif kind == "ragged" and file.is_file():
-        lines = file.read_text(encoding="utf-8").split("\n")
+        lines = file.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
         row = 1 + mutation["row"] % max(1, len(lines) - 2)
         if row < len(lines) and lines[row]:
             lines[row] = lines[row].rsplit(",", 1)[0] if mutation["value"] == "short" else lines[row] + ",extra"
-            file.write_text("\n".join(lines), encoding="utf-8")
+            file.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
     elif kind == "header_only" and file.is_file():
-        file.write_text(file.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
+        file.write_text(
+            file.read_text(encoding="utf-8", errors="surrogateescape").split("\n")[0] + "\n",
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
     elif kind == "empty":
         file.write_bytes(b"")
     elif kind == "delete" and file.is_file() and file.name != "accounts.csv":
@@ -89,7 +93,7 @@ def apply(root: Path, mutation: dict[str, Any]) -> None:
         file.write_bytes(mutation["value"].encode("utf-8", "surrogatepass"))
     elif kind == "json_value" and file.suffix == ".json" and file.is_file():
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(file.read_text(encoding="utf-8", errors="surrogateescape"))
         except ValueError:
             return
         if isinstance(data, dict) and data:
@@ -100,8 +104,12 @@ def apply(root: Path, mutation: dict[str, Any]) -> None:
         for name in CSV_FILES:
             path = root / name
             if path.is_file():
-                text = path.read_text(encoding="utf-8")
-                path.write_text(text.replace("ACC-1,", _csv_cell(mutation["value"]) + ","), encoding="utf-8")
+                text = path.read_text(encoding="utf-8", errors="surrogateescape")
+                path.write_text(
+                    text.replace("ACC-1,", _csv_cell(mutation["value"]) + ","),
+                    encoding="utf-8",
+                    errors="surrogateescape",
+                )
     elif kind == "both_usage_files":
         (root / "usage_events.parquet").write_bytes(b"PAR1 not parquet PAR1" if mutation["value"] else b"")
 
@@ -128,11 +136,13 @@ def run_cli(root: Path, out: Path, as_of: str | None, command: str) -> Outcome:
         first = (lines[1].split(",")[0] if len(lines) > 1 and lines[1] else "ACC-1").strip('"')
     args = {
         "rank": ["rank", "--json"],
-        "score": ["score", first, "--json"],
-        "propose": ["propose", first, "--json", "--no-save", "--out", str(out)],
+        "score": ["score", "--json"],
+        "propose": ["propose", "--json", "--no-save", "--out", str(out)],
     }[command] + ["--workspace", str(root)]
     if as_of is not None:
         args += ["--as-of", as_of]
+    if command != "rank":
+        args += ["--", first]  # an id may start with "-": it is an argument, never an option
     result = CliRunner().invoke(main, args, env={"EXPANSION_DESK_STORE_PATH": str(out.parent / "store.sqlite3")})
     return Outcome(result.exit_code, result.stdout, result.output, result.exception)
 

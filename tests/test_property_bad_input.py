@@ -4,7 +4,8 @@ a file — never a traceback, never exit 1 — and nothing is written outside th
 
 Profiles: "ci" (default, well under 60 s) and "long" (HYPOTHESIS_PROFILE=long). Shrunk failures are
 kept as JSON under tests/corpus/ and replayed by `test_corpus_case`; with HYPOTHESIS_SAVE_CORPUS=1 a
-failing case is written to tests/corpus/latest-failure.json (the last one written is the shrunk one).
+failing case is written to tests/corpus/found/latest-failure.json (the last one written is the shrunk
+one): add the outcome it should have ("expect") and move it into tests/corpus/ to keep it.
 """
 
 from __future__ import annotations
@@ -45,13 +46,15 @@ def run_case(mutations: list[dict[str, Any]], as_of: str | None, command: str) -
         except AssertionError:
             if os.environ.get("HYPOTHESIS_SAVE_CORPUS"):
                 case = {"mutations": mutations, "as_of": as_of, "command": command}
-                (CORPUS / "latest-failure.json").write_text(json.dumps(case, indent=1) + "\n", encoding="utf-8")
+                found = CORPUS / "found"
+                found.mkdir(exist_ok=True)
+                (found / "latest-failure.json").write_text(json.dumps(case, indent=1) + "\n", encoding="utf-8")
             raise
 
 
 @given(
     mutations=st.lists(mutation, min_size=1, max_size=3),
-    as_of=st.sampled_from(AS_OF_CHOICES),
+    as_of=st.one_of(st.none(), st.sampled_from(AS_OF_CHOICES)),
     command=st.sampled_from(("rank", "score", "propose")),
 )
 def test_any_mutated_workspace_gives_json_or_a_named_refusal(
