@@ -5,6 +5,8 @@ be kept under tests/corpus/ and replayed."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -132,8 +134,12 @@ def run_cli(root: Path, out: Path, as_of: str | None, command: str) -> Outcome:
     accounts = root / "accounts.csv"
     first = "ACC-1"
     if accounts.is_file():
-        lines = accounts.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").split("\n")
-        first = (lines[1].split(",")[0] if len(lines) > 1 and lines[1] else "ACC-1").strip('"')
+        text = accounts.read_bytes().decode("utf-8", "replace").lstrip("\ufeff")
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text)) if r]
+        except csv.Error:
+            rows = []
+        first = rows[1][0] if len(rows) > 1 and rows[1] else "ACC-1"
     args = {
         "rank": ["rank", "--json"],
         "score": ["score", "--json"],
@@ -159,7 +165,7 @@ def files_under(path: Path) -> set[Path]:
 
 
 NAMED = ("accounts.csv", "usage_events", "contacts.csv", "deals.csv", "tickets.csv", "interactions.csv",
-         "outcomes.csv", "catalog.json", "manifest.json", "workspace", "as_of")  # fmt: skip
+         "outcomes.csv", "catalog.json", "manifest.json", "workspace", "as_of", "unknown account")  # fmt: skip
 
 
 def check_case(tmp: Path, mutations: list[dict[str, Any]], as_of: str | None, command: str) -> str:
