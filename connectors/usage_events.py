@@ -21,9 +21,9 @@ REQUIRED = ("ts", "account_id", "user_id", "event")
 MAX_ISSUES = 50
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE_BYTES = 1_000_000
-TIMESTAMP_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
+TEXT_TIMESTAMP_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
 """The one timestamp convention in SQL: with the session in UTC, an offset is converted to UTC and a
-timestamp without one is taken as UTC (a TIMESTAMP column of a Parquet file is UTC already)."""
+timestamp without one is taken as UTC. A Parquet TIMESTAMP column is UTC already and read as is."""
 REJECTS = {
     "MISSING COLUMNS": "has fewer cells than the header; check for a missing comma",
     "TOO MANY COLUMNS": "has more cells than the header; check for an extra comma or an unquoted value",
@@ -95,8 +95,7 @@ class UsageEvents:
             )
         self._check_values()
         typed = ", ".join(
-            f"CAST({TIMESTAMP_UTC} AS TIMESTAMP) AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}"
-            for c in USAGE_COLUMNS
+            f"{self.ts_utc} AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
         )
         # Parquet is columnar: every query scans the file directly. CSV is parsed once into a table.
         kind = "VIEW" if self.path.suffix == ".parquet" else "TABLE"
@@ -145,7 +144,16 @@ class UsageEvents:
         )
 
     def _check_columns(self) -> None:
-        present = [row[0] for row in self.db.execute("DESCRIBE raw_events").fetchall()]
+        described = self.db.execute("DESCRIBE raw_events").fetchall()
+        present = [row[0] for row in described]
+        kind = next((str(row[1]).upper() for row in described if row[0] == "ts"), "VARCHAR")
+        self.ts_utc = (
+            "ts"
+            if kind == "TIMESTAMP"
+            else "CAST(ts AS TIMESTAMP)"
+            if kind.startswith("TIMESTAMP")
+            else TEXT_TIMESTAMP_UTC
+        )
         missing = [c for c in USAGE_COLUMNS if c not in present]
         if missing:
             raise DataError(
@@ -156,10 +164,10 @@ class UsageEvents:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
         offset = 0 if self.path.suffix == ".parquet" else 1
         checks = [
-            ("ts", f"{TIMESTAMP_UTC} IS NULL", "not an ISO 8601 timestamp"),
+            ("ts", f"{self.ts_utc} IS NULL", "not an ISO 8601 timestamp"),
             (
                 "ts",
-                f"{TIMESTAMP_UTC} NOT BETWEEN TIMESTAMP '{EARLIEST_DAY}' AND TIMESTAMP '{LATEST_DAY} 23:59:59'",
+                f"{self.ts_utc} NOT BETWEEN TIMESTAMP '{EARLIEST_DAY}' AND TIMESTAMP '{LATEST_DAY} 23:59:59'",
                 f"out of range: must be between {EARLIEST_DAY} and {LATEST_DAY}",
             ),
             *((c, f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''", "is empty") for c in REQUIRED[1:]),
