@@ -46,7 +46,7 @@ AsOf = Annotated[
 def answer(summary: str, result: BaseModel) -> CallToolResult:
     """Summary first for the model; the JSON text mirrors structured content for clients that ignore it."""
     data = result.model_dump(mode="json")
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)  # strict JSON: inputs are checked finite
     return CallToolResult(
         content=[TextContent(type="text", text=summary), TextContent(type="text", text=text)],
         structured_content=data,
