@@ -64,6 +64,7 @@ class UsageEvents:
 
     def __init__(self, path: Path, known_accounts: set[str] | None, memory_limit: str = "1GB") -> None:
         self.path = path
+        # no progress bar: DuckDB draws it on stdout, which carries --json output
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
         self._lock = threading.Lock()
         try:
@@ -77,6 +78,7 @@ class UsageEvents:
 
     def _load(self, known_accounts: set[str] | None) -> None:
         self.db.execute("SET TimeZone = 'UTC'")
+        self.db.execute("SET enable_progress_bar = false")
         reader = f"read_parquet({_sql_text(str(self.path))})" if self.path.suffix == ".parquet" else self._csv_reader()
         self.db.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {reader}")
         self.db.execute("CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events")

@@ -236,3 +236,10 @@ def test_day_columns_keep_their_calendar_day() -> None:
         {"ticket_id": "T", "account_id": "A", "priority": "P1", "status": "open", "opened_at": "2026-01-05T00:00:00"}
     )
     assert t.opened_at == date(2026, 1, 5)
+
+
+def test_duckdb_never_draws_its_progress_bar_on_stdout(tmp_path: Path) -> None:
+    """A long usage query drew DuckDB's progress bar on stdout, in front of `rank --json` output."""
+    ws = Workspace(workspace(tmp_path, [event(1, "a")]), RULES)
+    assert ws.usage is not None
+    assert ws.usage.run("SELECT current_setting('enable_progress_bar')", {})[0][0] is False
