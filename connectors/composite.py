@@ -92,7 +92,14 @@ def connect(
         return Warehouse(config.warehouse, rules.usage, environ=environ)
     if name == "gong":
         return Gong(config.gong, config.http, environ=environ, sleep=sleep, window_ttl_s=config.cache.ttl_seconds)
-    raise SourceError(name, "not configured (no workspace folder given)" if name == "workspace" else "not configured")
+    if name == "workspace":
+        raise SourceError(
+            name,
+            "no workspace folder given, so these data kinds have no source: set --workspace or "
+            "EXPANSION_DESK_WORKSPACE, or assign them to another source in [connectors.sources] "
+            "(the bundled demo is used only when nothing is configured)",
+        )
+    raise SourceError(name, "not configured")
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,10 @@ class CompositeSource:
 
     def accounts(self) -> list[Account]:
         return self._directory.accounts()
+
+    def first_day(self) -> date | None:
+        """The workspace's first day when the workspace lists the accounts; unknown otherwise."""
+        return self.workspace.first_day() if self.workspace and self.config.sources.crm == "workspace" else None
 
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
         return self._directory.find_accounts(query, limit)

@@ -53,7 +53,7 @@ CONTACT_FIELDS = frozenset({"first_name", "title", "department", "last_engaged_a
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _over_defaults(cls: type[BaseModel], data: Any, names: tuple[str, ...]) -> Any:
@@ -271,7 +271,9 @@ class ZendeskConfig(_Strict):
     bearer_env: str | None = Field(default=None, pattern=ENV_NAME, description="OAuth token instead of email + token")
     organization_ids: dict[str, int] = Field(default_factory=dict, description="account_id -> organization id")
     lookup_external_id: bool = Field(
-        default=True, description="else find the organization whose external_id is the account id"
+        default=False,
+        description="opt in to find the organization whose external_id is the account id (organization "
+        "search needs an admin, or an Enterprise custom role that may add or modify organizations)",
     )
 
     @model_validator(mode="after")

@@ -42,6 +42,25 @@ class Request:
         return replace(self, body={**(self.body or {}), **fields})
 
 
+class Pacer:
+    """At most `per_second` calls per second across threads: each `wait` sleeps until its slot."""
+
+    def __init__(self, per_second: float, sleep: Sleep, clock: Callable[[], float]) -> None:
+        self.interval = 1.0 / per_second
+        self._sleep = sleep
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self._sleep(start - now)
+
+
 NextRequest = Callable[[Request, Json], Request | None]
 """Given a request and its response body, the request for the next page, or None on the last."""
 
@@ -112,6 +131,15 @@ def error_detail(response: httpx.Response) -> str:
     if isinstance(body, list):
         return "; ".join(f"{e.get('errorCode', '')}: {e.get('message', '')}" for e in body if isinstance(e, dict))[:300]
     if isinstance(body, dict):
+        if isinstance(body.get("errors"), list):  # Zendesk's {"errors": [{"code", "title", "detail"}]}
+            return (
+                "; ".join(
+                    ": ".join(str(e[k]) for k in ("code", "title", "detail") if isinstance(e.get(k), str))
+                    for e in body["errors"]
+                    if isinstance(e, dict)
+                )[:300]
+                or str(body)[:300]
+            )
         keys = ("category", "errorType", "error", "message", "description")
         return ": ".join(str(body[k]) for k in keys if isinstance(body.get(k), str))[:300] or str(body)[:300]
     return str(body)[:300]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 from connectors.config import Getter, HttpConfig, HubSpotConfig, build_record, mapped
 from connectors.errors import UnknownAccountError
-from connectors.http import ApiClient, ApiError, Json, Request, Sleep, bearer, dig, items
+from connectors.http import ApiClient, ApiError, Json, Pacer, Request, Sleep, bearer, dig, items
 from connectors.source import id_then_search
 from skills.snapshot import Account, Contact, Deal, Ticket
 
@@ -22,8 +22,16 @@ SCOPES = "crm.objects.companies.read, crm.objects.contacts.read, crm.objects.dea
 DEAL_PROPERTIES = ("dealname", "amount", "dealstage", "dealtype", "closedate")
 TICKET_PROPERTIES = ("subject", "hs_pipeline_stage", "hs_ticket_priority", "createdate")
 BATCH_SIZE = 100
-SEARCH_PAGE = 100
+SEARCH_PAGE = 200
+"""The most a search page may hold (PublicObjectSearchRequest.limit: "up to 200 objects")."""
+SEARCH_CAP = 10_000
+"""Search returns at most 10,000 results per query; paging past them is a 400. The connector narrows
+the query (ids above the last one read, sorted by id) before it gets there."""
+SEARCH_PER_SECOND = 4.0
+"""Search is rate-limited per token (4 requests/s in HubSpot's changelog; 5/s per account in the
+current guide): the connector stays at or under the stricter figure."""
 ASSOCIATIONS_PAGE = 500
+ID = "hs_object_id"
 
 
 def _next_after(request: Request, body: Json) -> Request | None:
@@ -44,8 +52,10 @@ class HubSpot:
         *,
         environ: Mapping[str, str] = os.environ,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        self._search_pace = Pacer(SEARCH_PER_SECOND, sleep, clock)
         self.api = ApiClient(
             self.name, config.base_url, http, headers=bearer(config.token_env, self.name, environ),
             on_401=f"check that {config.token_env} holds a valid private-app access token (pat-…)",
@@ -55,8 +65,11 @@ class HubSpot:
         self._company_properties = sorted({p for p in config.account_fields.values() if p})
 
     def check(self) -> str:
-        self.api.send(Request("GET", "/crm/v3/objects/companies", {"limit": 1}))
-        return f"companies readable at {self.config.base_url}"
+        """One search for a single company: proves the token, the scope and the search endpoint."""
+        body = {"filterGroups": [], "properties": ["name"], "limit": 1, "sorts": [ID], "after": "0"}
+        self._search_pace.wait()
+        self.api.send(Request("POST", "/crm/v3/objects/companies/search", body=body))
+        return f"companies searchable at {self.config.base_url}"
 
     def accounts(self) -> list[Account]:
         return [self._account(c) for c in self._search([])]
@@ -122,13 +135,35 @@ class HubSpot:
         return build_record(Ticket, self.name, f"ticket {ticket_id}", fixed, fields, get)
 
     def _search(self, groups: list[list[dict[str, str]]]) -> Iterator[Json]:
-        """Companies passing `account_filters` and any one of `groups` (filters in a group are ANDed)."""
+        """Companies passing `account_filters` and any one of `groups` (filters in a group are ANDed),
+        sorted by id. Before paging would pass the 10,000-result cap, the query restarts from the
+        last id read (`hs_object_id GT last`), so a book of any size is read whole."""
         base = [{"propertyName": k, "operator": "EQ", "value": v} for k, v in self.config.account_filters.items()]
-        filter_groups = [{"filters": base + g} for g in groups] if groups else [{"filters": base}] if base else []
-        body = {"filterGroups": filter_groups, "properties": self._company_properties, "limit": SEARCH_PAGE}
-        first = Request("POST", "/crm/v3/objects/companies/search", body=body)
-        for page in self.api.pages(first, _next_after):
-            yield from items(self.name, page, "results")
+        last: str | None = None
+        while True:
+            above = [{"propertyName": ID, "operator": "GT", "value": last}] if last else []
+            filter_groups = [{"filters": base + g + above} for g in groups] if groups else (
+                [{"filters": base + above}] if base or above else []
+            )  # fmt: skip
+            body = {
+                "filterGroups": filter_groups, "properties": self._company_properties, "limit": SEARCH_PAGE,
+                "sorts": [ID], "after": "0",
+            }  # fmt: skip
+            request: Request | None = Request("POST", "/crm/v3/objects/companies/search", body=body)
+            read = 0
+            while request is not None:
+                self._search_pace.wait()
+                page = self.api.send(request)
+                found = items(self.name, page, "results")
+                read += len(found)
+                if found:
+                    last = str(found[-1]["id"])
+                yield from found
+                request = _next_after(request, page)
+                if request is not None and read + SEARCH_PAGE > SEARCH_CAP:
+                    break  # the next page would pass the cap: narrow the query from `last` on
+            else:
+                return
 
     def _matches(self, query: str, limit: int) -> list[Account]:
         groups = [
@@ -150,7 +185,10 @@ class HubSpot:
         ))  # fmt: skip
         found: list[dict[str, Any]] = []
         for start in range(0, len(ids), BATCH_SIZE):
-            body = {"properties": list(properties), "inputs": [{"id": i} for i in ids[start : start + BATCH_SIZE]]}
+            body = {
+                "properties": list(properties), "propertiesWithHistory": [],
+                "inputs": [{"id": i} for i in ids[start : start + BATCH_SIZE]],
+            }  # fmt: skip
             page = self.api.send(Request("POST", f"/crm/v3/objects/{to_type}/batch/read", body=body))
             found.extend(items(self.name, page, "results"))
         return found

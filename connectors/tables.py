@@ -1,97 +1,426 @@
-"""Reading the small workspace CSV files into typed records, with file/line/column errors."""
+"""Reading the small workspace CSV files into typed records, with file/line/column errors.
+
+One pass per column: each column's cells are parsed by a converter built once from the record's
+field (type, allowed values, plausible bounds), with repeated cells (dates, enums, amounts) parsed
+once. The typed rows are then built into records; a bad cell is reported with its file, line,
+column and value, every problem of the file at once (up to MAX_ISSUES shown).
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import math
 import types
 import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
 from functools import cache
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+import annotated_types
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from connectors.errors import DataError, DataIssue
+from connectors.text_files import read_text
+from skills.snapshot import EARLIEST_DAY, LATEST_DAY, utc_naive
 
 M = TypeVar("M", bound=BaseModel)
 MAX_ISSUES = 50
+MAX_SHOWN_VALUE = 80
+Parse = Callable[[str], Any]
 
 
-def _is_tuple(annotation: Any) -> bool:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return any(_is_tuple(a) for a in typing.get_args(annotation))
-    return typing.get_origin(annotation) is tuple
+class CellError(ValueError):
+    """A cell that is not a value of its column; the message says what the column takes."""
 
 
 def required_columns(model: type[BaseModel]) -> list[str]:
-    return [name for name, field in model.model_fields.items() if field.is_required()]
+    return [name for name, f in model.model_fields.items() if f.is_required()]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without `| None` and `Annotated[...]`, and whether None was allowed."""
+    optional = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    low = high = None
+    for meta in info.metadata:
+        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+            low = float(meta.ge if isinstance(meta, annotated_types.Ge) else meta.gt)  # type: ignore[arg-type]
+        if isinstance(meta, annotated_types.Le | annotated_types.Lt):
+            high = float(meta.le if isinstance(meta, annotated_types.Le) else meta.lt)  # type: ignore[arg-type]
+    return low, high
+
+
+def _ranged(parse: Callable[[str], float], low: float | None, high: float | None) -> Parse:
+    if low is None and high is None:
+        where = "a finite number"
+    elif high is None:
+        where = f"at least {_number(low or 0)}"
+    elif low is None:
+        where = f"at most {_number(high)}"
+    else:
+        where = f"between {_number(low)} and {_number(high)}"
+
+    def checked(text: str) -> float:
+        try:
+            value = parse(text)
+        except CellError:
+            raise
+        except (ValueError, OverflowError):
+            raise CellError(f"not a number (expected {where})") from None
+        if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+            raise CellError(f"out of range: must be {where}")
+        return value
+
+    return checked
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)  # "12.0" from a spreadsheet is 12; "12.5" is not a count
+        if math.isfinite(value) and not value.is_integer():
+            raise CellError("not a whole number") from None
+        return int(value) if math.isfinite(value) else int("nan")
+
+
+def _day(text: str) -> date:
+    try:
+        if len(text) > 10 and text[10] in "T ":
+            value = utc_naive(datetime.fromisoformat(text)).date()
+        elif len(text) == 10:
+            value = date.fromisoformat(text)
+        else:
+            raise ValueError(text)
+    except ValueError:
+        raise CellError("not an ISO 8601 date (YYYY-MM-DD)") from None
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise CellError(f"out of range: must be a day between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+def _time(text: str) -> datetime:
+    try:
+        value = utc_naive(datetime.fromisoformat(text))
+    except ValueError:
+        raise CellError("not an ISO 8601 timestamp") from None
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise CellError(f"out of range: must be between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+def _choice(allowed: tuple[str, ...]) -> Parse:
+    def checked(text: str) -> str:
+        if text not in allowed:
+            raise CellError(f"must be one of {', '.join(allowed)}")
+        return text
+
+    return checked
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(";") if p.strip())
 
 
 @cache
-def _list_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(name for name, field in model.model_fields.items() if _is_tuple(field.annotation))
-
-
-def _coerce(model: type[BaseModel], row: dict[str, str | None]) -> dict[str, Any]:
-    """Blank cells mean "not given" (defaults apply); `;` separates list cells."""
-    lists = _list_fields(model)
-    out: dict[str, Any] = {}
-    for name in model.model_fields:
-        raw = (row.get(name) or "").strip()
-        if raw:
-            out[name] = tuple(p.strip() for p in raw.split(";") if p.strip()) if name in lists else raw
+def converters(model: type[BaseModel]) -> dict[str, tuple[Parse, bool]]:
+    """Each field's cell parser, and whether its values repeat enough to be worth memoising."""
+    out: dict[str, tuple[Parse, bool]] = {}
+    for name, info in model.model_fields.items():
+        kind, _ = _unwrap(info.annotation)
+        low, high = _bounds(info)
+        if typing.get_origin(kind) is Literal:
+            out[name] = (_choice(tuple(str(a) for a in typing.get_args(kind))), True)
+        elif typing.get_origin(kind) is tuple:
+            out[name] = (_items, False)
+        elif kind is bool:
+            raise TypeError(f"{model.__name__}.{name}: bool columns are not read from CSV")
+        elif kind is int:
+            out[name] = (_ranged(_whole, low, high), True)
+        elif kind is float:
+            out[name] = (_ranged(float, low, high), True)
+        elif kind is datetime:
+            out[name] = (_time, True)
+        elif kind is date:
+            out[name] = (_day, True)
+        else:
+            out[name] = (str, False)
     return out
 
 
-def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:
-    """All rows of `path` as `model`; raises DataError listing every bad cell (up to MAX_ISSUES).
+@cache
+def validated_per_row(model: type[BaseModel]) -> bool:
+    """Whether records need pydantic's own validation row by row: cross-field rules (model validators),
+    field validators, or enum fields, none of which the column converters apply."""
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return True
+    kinds = (_unwrap(info.annotation)[0] for info in model.model_fields.values())
+    return any(isinstance(kind, type) and issubclass(kind, Enum) for kind in kinds)
 
-    With `known_accounts`, a row whose account_id is not among them is an issue too: dropping it
+
+@dataclass
+class Table:
+    """What one file gave: the good records, the problems (first MAX_ISSUES) and their count."""
+
+    file: str
+    records: list[Any] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    issues: list[DataIssue] = field(default_factory=list)
+    total: int = 0
+    ids: set[str] = field(default_factory=set)
+    """Every account id the file names, good rows or bad (so other files are checked against them)."""
+
+    def add(self, issue: DataIssue) -> None:
+        self.total += 1
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(issue)
+
+    def raise_if_bad(self) -> None:
+        if self.total:
+            raise DataError(self.issues, self.total)
+
+
+def _shown(value: str | None) -> str | None:
+    if value is None or len(value) <= MAX_SHOWN_VALUE:
+        return value or None
+    return f"{value[:MAX_SHOWN_VALUE]}… ({len(value):,} characters)"
+
+
+def _records(text: str, table: Table) -> tuple[list[list[str]], list[int]]:
+    """The CSV records (blank lines skipped) and the line each starts on; a CSV error ends the file."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error:
+        return _records_slowly(text, table)
+    if reader.line_num != len(rows):  # a quoted cell spans lines: count them record by record
+        return _records_slowly(text, table)
+    if [] not in rows:
+        return rows, list(range(1, len(rows) + 1))
+    kept = [(n, row) for n, row in enumerate(rows, start=1) if row]
+    return [row for _, row in kept], [n for n, _ in kept]
+
+
+def _records_slowly(text: str, table: Table) -> tuple[list[list[str]], list[int]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+            table.add(DataIssue(file=table.file, line=last + 1, message=f"not readable as CSV: {reason}"))
+            break
+        start, last = last + 1, reader.line_num
+        if row:
+            rows.append(row)
+            lines.append(start)
+    return rows, lines
+
+
+def load_table(
+    path: Path, model: type[M], known_accounts: set[str] | None = None, *, require_rows: bool = False
+) -> Table:
+    """Every row of `path` as `model`, plus every problem found (never raises for bad data).
+
+    With `known_accounts`, a row whose account_id is not among them is a problem too: dropping it
     silently would lose evidence.
     """
-    issues: list[DataIssue] = []
-    total = 0
-    records: list[M] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        missing = [c for c in required_columns(model) if c not in header]
-        if missing:
-            raise DataError(
-                [DataIssue(file=path.name, line=1, message=f"missing required column(s): {', '.join(missing)}")]
-            )
-        for row in reader:
-            try:
-                record = model.model_validate(_coerce(model, row))
-            except ValidationError as exc:
-                found = [_issue(path.name, reader.line_num, row, err) for err in exc.errors()]
-            else:
-                account_id = getattr(record, "account_id", None)
-                if known_accounts is None or account_id in known_accounts:
-                    records.append(record)
-                    continue
-                found = [
-                    DataIssue(
-                        file=path.name,
-                        line=reader.line_num,
-                        column="account_id",
-                        value=account_id,
-                        message="account not in accounts.csv",
-                    )
-                ]
-            total += len(found)
-            issues.extend(found[: MAX_ISSUES - len(issues)])
-    if total:
-        raise DataError(issues, total)
-    return records
+    table = Table(file=path.name)
+    try:
+        text = read_text(path, table.file)
+    except DataError as exc:
+        for issue in exc.issues:
+            table.add(issue)
+        return table
+    rows, lines = _records(text, table)
+    if not rows:
+        if not table.total:
+            table.add(DataIssue(file=table.file, line=1, message="empty file: the first line must name the columns"))
+        return table
+    header = [h.strip() for h in rows[0]]
+    if not _header_ok(header, model, table):
+        return table
+    body, lines = rows[1:], lines[1:]
+    if require_rows and not body and not table.total:
+        table.add(DataIssue(file=table.file, line=2, message=f"{table.file} has no rows (only a header)"))
+        return table
+    body, lines = _whole_rows(body, lines, len(header), table)
+    if "account_id" in header:
+        table.ids = set(map(str.strip, map(itemgetter(header.index("account_id")), body)))
+    names, columns, bad = _parse_columns(model, header, body, lines, table)
+    _build(model, names, columns, bad, lines, table, known_accounts)
+    order = {name: n for n, name in enumerate(model.model_fields)}
+    table.issues.sort(key=lambda i: (i.line or 0, order.get(i.column or "", -1)))
+    return table
 
 
-def _issue(file: str, line: int, row: dict[str, str | None], err: Any) -> DataIssue:
-    column = str(err["loc"][0]) if err["loc"] else None
-    value = row.get(column) if column else None
-    message = "is empty" if err["type"] == "missing" else err["msg"]
-    return DataIssue(file=file, line=line, column=column, value=value or None, message=message)
+def _header_ok(header: list[str], model: type[BaseModel], table: Table) -> bool:
+    seen: dict[str, int] = {}
+    ok = True
+    for position, name in enumerate(header, start=1):
+        if name and name in seen:
+            message = f"column {name!r} appears twice in the header (columns {seen[name]} and {position}); keep one"
+            table.add(DataIssue(file=table.file, line=1, column=name, message=message))
+            ok = False
+        seen.setdefault(name, position)
+    missing = [c for c in required_columns(model) if c not in seen]
+    if missing:
+        message = f"missing required column(s): {', '.join(missing)}"
+        table.add(DataIssue(file=table.file, line=1, message=message))
+        ok = False
+    return ok
+
+
+def _whole_rows(body: list[list[str]], lines: list[int], width: int, table: Table) -> tuple[list[list[str]], list[int]]:
+    """Rows with as many cells as the header (extra blank cells are tolerated). A ragged row is
+    reported and left out: its values cannot be trusted to sit under the right column."""
+    if set(map(len, body)) <= {width}:
+        return body, lines
+    kept_rows, kept_lines = [], []
+    for line, row in zip(lines, body, strict=True):
+        if len(row) == width or (len(row) > width and not any(c.strip() for c in row[width:])):
+            kept_rows.append(row[:width])
+            kept_lines.append(line)
+        else:
+            message = f"has {len(row)} cell(s) but the header has {width}; check for a missing or extra comma"
+            table.add(DataIssue(file=table.file, line=line, message=message))
+    return kept_rows, kept_lines
+
+
+def _parse_columns(
+    model: type[BaseModel], header: list[str], body: list[list[str]], lines: list[int], table: Table
+) -> tuple[list[str], list[list[Any]], set[int]]:
+    """Column by column: each distinct cell parsed once by its field's converter (blank = the
+    field's default). Every bad cell is reported; the indices of rows holding one are returned."""
+    bad: set[int] = set()
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    for name, (parse, memo) in converters(model).items():
+        info = model.model_fields[name]
+        required = info.is_required()
+        default = None if required else info.get_default(call_default_factory=True)
+        names.append(name)
+        if name not in header:
+            columns.append([default] * len(body))
+            continue
+        texts = list(map(str.strip, map(itemgetter(header.index(name)), body)))
+        refused: set[str] = set()
+        if parse is str:  # a blank cell is "" already: only another default needs a pass
+            values: list[Any] = [t or default for t in texts] if default != "" and "" in texts else texts
+        elif memo:
+            parsed = {t: _memo(parse, t) if t else default for t in set(texts)}
+            values = list(map(parsed.__getitem__, texts))
+            refused = {t for t, v in parsed.items() if isinstance(v, CellError)}
+        else:
+            values = [parse(t) if t else default for t in texts]
+        columns.append(values)
+        if refused or (required and "" in texts):
+            for n, text in enumerate(texts):
+                if text in refused or (required and not text):
+                    message = str(values[n]) if text else "is empty"
+                    shown = _shown(text) if text else None
+                    table.add(DataIssue(file=table.file, line=lines[n], column=name, value=shown, message=message))
+                    bad.add(n)
+    return names, columns, bad
+
+
+def _memo(parse: Parse, text: str) -> Any:
+    try:
+        return parse(text)
+    except CellError as exc:
+        return exc
+
+
+def _construct(model: type[M], values: dict[str, Any], fields_set: set[str], setattr_: Any = object.__setattr__) -> M:
+    """A record from values already parsed and checked column by column (what model_construct does,
+    without its per-field default handling: every field is present). Records are frozen, so one
+    fields-set object serves them all."""
+    record = model.__new__(model)
+    setattr_(record, "__dict__", values)
+    setattr_(record, "__pydantic_fields_set__", fields_set)
+    setattr_(record, "__pydantic_extra__", None)
+    setattr_(record, "__pydantic_private__", None)
+    return record
+
+
+def _build(
+    model: type[M],
+    names: list[str],
+    columns: list[list[Any]],
+    bad: set[int],
+    lines: list[int],
+    table: Table,
+    known: set[str] | None,
+) -> None:
+    """Records from the typed columns. A model with cross-field rules (renewal after contract start)
+    is validated row by row so those rules hold here exactly as for every other connector."""
+    if known is not None and "account_id" in names:
+        ids = columns[names.index("account_id")]
+        if not set(ids) <= known:
+            for n, account_id in enumerate(ids):
+                if account_id not in known and n not in bad:
+                    message = "account not in accounts.csv"
+                    table.add(DataIssue(file=table.file, line=lines[n], column="account_id", value=account_id,
+                                        message=message))  # fmt: skip
+                    bad.add(n)
+    rows = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    kept = list(range(len(rows))) if not bad else [n for n in range(len(rows)) if n not in bad]
+    if not validated_per_row(model):
+        fields_set = set(model.model_fields)
+        table.records = [_construct(model, rows[n], fields_set) for n in kept] if bad else [
+            _construct(model, values, fields_set) for values in rows
+        ]  # fmt: skip
+        table.lines = [lines[n] for n in kept] if bad else list(lines)
+        return
+    for n in kept:
+        try:
+            record = model.model_validate(rows[n])
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                raw = rows[n].get(column) if column else None
+                message = "is empty" if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
+                shown = None if raw is None else _shown(str(raw))
+                table.add(DataIssue(file=table.file, line=lines[n], column=column, value=shown, message=message))
+            continue
+        table.records.append(record)
+        table.lines.append(lines[n])
+
+
+def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:
+    """All rows of `path` as `model`; raises DataError listing every bad cell (up to MAX_ISSUES)."""
+    table = load_table(path, model, known_accounts)
+    table.raise_if_bad()
+    return table.records
 
 
 def group_by_account(records: list[M]) -> dict[str, list[M]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,43 +12,150 @@ from typing import Any
 import duckdb
 
 from connectors.errors import DataError, DataIssue
+from connectors.text_files import decode
+from skills.snapshot import EARLIEST_DAY, LATEST_DAY
 from skills.usage.sql import Row, to_dollar_binds
 
 USAGE_COLUMNS = ("ts", "account_id", "user_id", "department", "region", "event", "feature", "device_id")
 REQUIRED = ("ts", "account_id", "user_id", "event")
 MAX_ISSUES = 50
+MAX_HEADER_BYTES = 64 * 1024
+MAX_LINE_BYTES = 1_000_000
+TEXT_TIMESTAMP_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
+"""The one timestamp convention in SQL: with the session in UTC, an offset is converted to UTC and a
+timestamp without one is taken as UTC. A Parquet TIMESTAMP column is UTC already and read as is."""
+REJECTS = {
+    "MISSING COLUMNS": "has fewer cells than the header; check for a missing comma",
+    "TOO MANY COLUMNS": "has more cells than the header; check for an extra comma or an unquoted value",
+    "INVALID ENCODING": "not UTF-8 text; save the file as UTF-8",
+    "LINE SIZE OVER MAXIMUM": f"line longer than {MAX_LINE_BYTES:,} bytes",
+    "UNQUOTED VALUE": "a quote inside an unquoted cell; quote the cell and double its quotes",
+}
+
+
+def _reject_message(kind: str, message: str) -> str:
+    return REJECTS.get(kind, f"not readable as CSV: {_first_line(message)}")
+
+
+def _first_line(exc: object) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"  # DDL cannot take bound parameters
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header of a usage CSV, read like every other workspace CSV (UTF-8, BOM accepted)."""
+    with path.open("rb") as handle:
+        first = handle.readline(MAX_HEADER_BYTES)
+    names = next(csv.reader(io.StringIO(decode(first, path.name))), [])
+    return [n.strip() for n in names]
 
 
 class UsageEvents:
-    """A DuckDB connection holding the typed `usage_events` table of one workspace file."""
+    """A DuckDB connection holding the typed `usage_events` table of one workspace file.
 
-    def __init__(self, path: Path, known_accounts: set[str], memory_limit: str = "1GB") -> None:
+    CSV is read with explicit settings (comma, double-quote quoting and escaping, UTF-8, every
+    column text) rather than DuckDB's sniffer, so a quoted value is unquoted on line 3 and on line
+    300,000 alike. Timestamps follow the one convention: an offset is converted to UTC, a timestamp
+    without one is read as UTC.
+    """
+
+    def __init__(self, path: Path, known_accounts: set[str] | None, memory_limit: str = "1GB") -> None:
         self.path = path
+        # no progress bar: DuckDB draws it on stdout, which carries --json output
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
         self._lock = threading.Lock()
-        literal = "'" + str(path).replace("'", "''") + "'"  # DDL cannot take bound parameters
-        reader = (
-            f"read_parquet({literal})"
-            if path.suffix == ".parquet"
-            else f"read_csv({literal}, all_varchar=true, header=true)"
-        )
+        try:
+            self._load(known_accounts)
+        except duckdb.Error as exc:
+            self.db.close()
+            raise DataError([DataIssue(file=path.name, message=f"cannot be read: {_first_line(exc)}")]) from None
+        except DataError:
+            self.db.close()
+            raise
+
+    def _load(self, known_accounts: set[str] | None) -> None:
+        self.db.execute("SET TimeZone = 'UTC'")
+        self.db.execute("SET enable_progress_bar = false")
+        reader = f"read_parquet({_sql_text(str(self.path))})" if self.path.suffix == ".parquet" else self._csv_reader()
         self.db.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {reader}")
         self.db.execute("CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events")
         self._check_columns()
         self.known = known_accounts
-        self.db.execute(
-            "CREATE TEMP TABLE known_accounts AS SELECT unnest($ids) AS account_id", {"ids": sorted(known_accounts)}
-        )
+        self.db.execute("CREATE TEMP TABLE known_accounts (account_id VARCHAR)")
+        if known_accounts:
+            self.db.execute("INSERT INTO known_accounts SELECT unnest($ids)", {"ids": sorted(known_accounts)})
+        if self.path.suffix != ".parquet":
+            # CSV is parsed once into a table; its rejected lines (ragged, bad bytes, oversize) are read first
+            self.db.execute("CREATE TEMP TABLE csv_events AS SELECT * FROM raw_events")
+            self._check_rejects()
+            self.db.execute("CREATE OR REPLACE TEMP VIEW raw_events AS SELECT * FROM csv_events")
+            self.db.execute(
+                "CREATE OR REPLACE TEMP VIEW numbered_events AS SELECT row_no, * EXCLUDE (row_no) FROM csv_events"
+            )
         self._check_values()
         typed = ", ".join(
-            "TRY_CAST(ts AS TIMESTAMP) AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
+            f"{self.ts_utc} AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
         )
         # Parquet is columnar: every query scans the file directly. CSV is parsed once into a table.
-        kind = "VIEW" if path.suffix == ".parquet" else "TABLE"
+        kind = "VIEW" if self.path.suffix == ".parquet" else "TABLE"
         self.db.execute(f"CREATE TEMP {kind} usage_events AS SELECT {typed} FROM raw_events")
+        if self.path.suffix != ".parquet":
+            self.db.execute("DROP TABLE csv_events")
+
+    def _csv_reader(self) -> str:
+        header = _csv_header(self.path)
+        dupes = sorted({h for h in header if h and header.count(h) > 1})
+        if dupes:
+            raise DataError(
+                [DataIssue(file=self.path.name, line=1, column=d, message="appears twice in the header; keep one")
+                 for d in dupes]
+            )  # fmt: skip
+        missing = [c for c in USAGE_COLUMNS if c not in header]
+        if missing:
+            raise DataError(
+                [DataIssue(file=self.path.name, line=1, message=f"missing required column(s): {', '.join(missing)}")]
+            )
+        columns = "{" + ", ".join(f"{_sql_text(h or f'column{n}')}: 'VARCHAR'" for n, h in enumerate(header)) + "}"
+        return (
+            f"read_csv({_sql_text(str(self.path))}, header = true, auto_detect = false, columns = {columns}, "
+            "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
+            f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, filename = false)"
+        )
+
+    def _check_rejects(self) -> None:
+        """Lines DuckDB could not parse: too few or many cells, bad bytes, a line over the size cap."""
+        total = self.db.execute("SELECT COUNT(DISTINCT line) FROM reject_errors").fetchone()
+        if not total or not total[0]:
+            self.db.execute(
+                "CREATE OR REPLACE TEMP TABLE csv_events AS SELECT row_number() OVER () AS row_no, * FROM csv_events"
+            )
+            return
+        rows = self.db.execute(
+            "SELECT line, min(error_type), min(error_message) FROM reject_errors GROUP BY line ORDER BY line "
+            f"LIMIT {MAX_ISSUES}"
+        ).fetchall()
+        raise DataError(
+            [
+                DataIssue(file=self.path.name, line=int(line), message=_reject_message(kind, msg))
+                for line, kind, msg in rows
+            ],
+            int(total[0]),
+        )
 
     def _check_columns(self) -> None:
-        present = {row[0] for row in self.db.execute("DESCRIBE raw_events").fetchall()}
+        described = self.db.execute("DESCRIBE raw_events").fetchall()
+        present = [row[0] for row in described]
+        kind = next((str(row[1]).upper() for row in described if row[0] == "ts"), "VARCHAR")
+        self.ts_utc = (
+            "ts"
+            if kind == "TIMESTAMP"
+            else "CAST(ts AS TIMESTAMP)"
+            if kind.startswith("TIMESTAMP")
+            else TEXT_TIMESTAMP_UTC
+        )
         missing = [c for c in USAGE_COLUMNS if c not in present]
         if missing:
             raise DataError(
@@ -57,7 +166,12 @@ class UsageEvents:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
         offset = 0 if self.path.suffix == ".parquet" else 1
         checks = [
-            ("ts", "TRY_CAST(ts AS TIMESTAMP) IS NULL", "not an ISO 8601 timestamp"),
+            ("ts", f"{self.ts_utc} IS NULL", "not an ISO 8601 timestamp"),
+            (
+                "ts",
+                f"{self.ts_utc} NOT BETWEEN TIMESTAMP '{EARLIEST_DAY}' AND TIMESTAMP '{LATEST_DAY} 23:59:59'",
+                f"out of range: must be between {EARLIEST_DAY} and {LATEST_DAY}",
+            ),
             *((c, f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''", "is empty") for c in REQUIRED[1:]),
             (
                 "account_id",
@@ -65,10 +179,12 @@ class UsageEvents:
                 "account not in accounts.csv",
             ),
         ]
+        if not self.known:  # no account could be read: accounts.csv's own problems say why
+            checks = checks[:-1]
         cheap = " OR ".join(f"({cond})" for _, cond, _ in checks[:-1])
         ids = {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM raw_events").fetchall()}
         total = self.db.execute(f"SELECT COUNT(*) FROM raw_events WHERE {cheap}").fetchone()
-        if (total and total[0]) or ids - self.known:
+        if (total and total[0]) or (self.known and ids - self.known):
             union = " UNION ALL ".join(
                 f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
                 f"FROM numbered_events WHERE {cond}"

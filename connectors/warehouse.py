@@ -49,6 +49,7 @@ class _SqlAlchemyEngine:
 class _DuckDbFile:
     def __init__(self, path: str) -> None:
         self.db = duckdb.connect(path, read_only=True)
+        self.db.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout
 
     def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
         with self.db.cursor() as cursor:  # one cursor per call: a DuckDB connection is not shared across threads

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.enrichment.export import EnrichmentExport
 from connectors.errors import DataError, DataIssue, UnknownAccountError, closest
 from connectors.source import Progress
-from connectors.tables import group_by_account, read_table
+from connectors.tables import Table, group_by_account, load_table, read_table
+from connectors.text_files import read_text
 from connectors.usage_events import UsageEvents
 from skills.catalog import Catalog
 from skills.retention import ArrHistory, ArrMonth
@@ -52,12 +54,55 @@ def demo_workspace_path() -> Path:
 class WorkspaceManifest(BaseModel):
     """Optional `manifest.json`: the day the data was exported, so replays stay reproducible."""
 
+    model_config = ConfigDict(extra="ignore")
+
     as_of: date | None = None
     description: str = ""
 
 
+def pydantic_issues(file: str, exc: ValidationError) -> list[DataIssue]:
+    """One readable issue per pydantic error: the dotted key path as the column, the value shown."""
+    issues = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e["loc"]) or None
+        message = str(e["msg"]).removeprefix("Value error, ")
+        value = e.get("input")
+        shown = None if value is None or isinstance(value, dict | list) else str(value)[:80]
+        issues.append(DataIssue(file=file, column=where, value=shown, message=message))
+    return issues
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            [DataIssue(file=path.name, line=exc.lineno, message=f"invalid JSON: {exc.msg} (column {exc.colno})")]
+        ) from None
+
+
+class Problems:
+    """Every problem of every file, gathered in one pass and raised once."""
+
+    def __init__(self) -> None:
+        self.issues: list[DataIssue] = []
+        self.total = 0
+
+    def add(self, exc: DataError) -> None:
+        self.issues.extend(exc.issues)
+        self.total += exc.total
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise DataError(self.issues, self.total)
+
+
 class Workspace:
-    """Loads and validates every file once; snapshots are then cheap, usage via DuckDB SQL."""
+    """Loads and validates every file once; snapshots are then cheap, usage via DuckDB SQL.
+
+    Every file is read and checked before anything is reported, so a user sees every problem of
+    every file in one run.
+    """
 
     name = "workspace"
 
@@ -70,83 +115,86 @@ class Workspace:
             )
         self.path = path
         self.rules = rules
-        self.catalog = self._load_catalog()
-        self.default_as_of = self._load_manifest().as_of
-        issues: list[DataIssue] = []
-        total = 0
+        problems = Problems()
+        self.catalog = self._load_catalog(problems)
+        self.default_as_of = self._load_manifest(problems).as_of
+        accounts = load_table(path / "accounts.csv", Account, require_rows=True)
         self._accounts: dict[str, Account] = {}
-        try:
-            for line, account in enumerate(read_table(path / "accounts.csv", Account), start=2):
-                if account.account_id in self._accounts:
-                    issues.append(
-                        DataIssue(
-                            file="accounts.csv",
-                            line=line,
-                            column="account_id",
-                            value=account.account_id,
-                            message="duplicate account id",
-                        )
-                    )
-                self._accounts[account.account_id] = account
-        except DataError as exc:
-            issues, total = exc.issues, exc.total
-        if issues:
-            raise DataError(issues, max(total, len(issues)))
+        self._folded: dict[str, Account] | None = None
+        self._check_accounts(accounts)
+        if accounts.total:
+            problems.add(DataError(accounts.issues, accounts.total))
+        known = set(self._accounts) | accounts.ids
         self.missing: list[MissingEvidence] = []
         self._records: dict[str, dict[str, list[BaseModel]]] = {}
-        errors: list[DataError] = []
         for file, (model, kind) in RECORD_FILES.items():
             if not (path / file).is_file():
                 self.missing.append(MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}"))
                 continue
-            try:
-                self._records[file] = group_by_account(read_table(path / file, model, set(self._accounts)))
-            except DataError as exc:
-                errors.append(exc)
+            table = load_table(path / file, model, known if known else None)
+            if table.total:
+                problems.add(DataError(table.issues, table.total))
+            self._records[file] = group_by_account(table.records)
         self.enrichment: EnrichmentExport | None = None
         if enrichment_provider is not None:
             try:
-                self.enrichment = EnrichmentExport.in_workspace(path, enrichment_provider, set(self._accounts))
+                self.enrichment = EnrichmentExport.in_workspace(path, enrichment_provider, known)
             except DataError as exc:
-                errors.append(exc)
+                problems.add(exc)
         self.arr_history: ArrHistory | None = None
         if (path / ARR_HISTORY_FILE).is_file():
             try:
                 self.arr_history = self._load_arr_history()
             except DataError as exc:
-                errors.append(exc)
-        usage_file = next((path / f for f in USAGE_FILES if (path / f).is_file()), None)
+                problems.add(exc)
         self.usage: UsageEvents | None = None
-        if usage_file is None:
+        present = [path / f for f in USAGE_FILES if (path / f).is_file()]
+        if len(present) > 1:
+            message = "both usage_events.parquet and usage_events.csv are present; keep exactly one of them"
+            problems.add(DataError([DataIssue(file="usage_events.csv", message=message)]))
+        elif not present:
             self.missing.append(MissingEvidence(kind=Source.usage, reason=f"no usage_events.csv or .parquet in {path}"))
         else:
             try:
-                self.usage = UsageEvents(usage_file, set(self._accounts))
+                self.usage = UsageEvents(present[0], known or None)
             except DataError as exc:
-                errors.append(exc)
-        if errors:
-            raise DataError([i for e in errors for i in e.issues], sum(e.total for e in errors))
+                problems.add(exc)
+        if problems.total and self.usage is not None:
+            self.usage.close()
+        problems.raise_if_any()
         kinds = [Source.crm, Source.usage, Source.support, Source.conversations, Source.outcomes]
         kinds += [Source.enrichment] if self.enrichment else []
         self._sources = {kind.value: f"{self.name}:{self.path.name}" for kind in kinds}
 
-    def _load_catalog(self) -> Catalog:
+    def _check_accounts(self, table: Table) -> None:
+        """Ids are unique; every plan tier is a tier of the catalog (else prices are guesses)."""
+        tiers = {t.id for t in self.catalog.tiers}
+        where = "catalog.json" if (self.path / "catalog.json").is_file() else "the catalog in the settings"
+        for line, account in zip(table.lines, table.records, strict=True):
+            if account.account_id in self._accounts:
+                table.add(
+                    DataIssue(file=table.file, line=line, column="account_id", value=account.account_id,
+                              message="duplicate account id")
+                )  # fmt: skip
+            elif account.plan_tier not in tiers:
+                table.add(
+                    DataIssue(file=table.file, line=line, column="plan_tier", value=account.plan_tier,
+                              message=f"not a tier in {where} (tiers: {', '.join(sorted(tiers))})")
+                )  # fmt: skip
+            self._accounts.setdefault(account.account_id, account)
+        table.issues.sort(key=lambda i: i.line or 0)
+
+    def _load_catalog(self, problems: Problems) -> Catalog:
         file = self.path / "catalog.json"
         if not file.is_file():
             return self.rules.catalog
         try:
-            return Catalog.model_validate(json.loads(file.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as exc:
-            raise DataError(
-                [DataIssue(file="catalog.json", line=exc.lineno, message=f"invalid JSON: {exc.msg}")]
-            ) from exc
+            return Catalog.model_validate(read_json(file))
+        except DataError as exc:
+            problems.add(exc)
         except ValidationError as exc:
-            raise DataError(
-                [
-                    DataIssue(file="catalog.json", column=".".join(str(p) for p in e["loc"]), message=e["msg"])
-                    for e in exc.errors()
-                ]
-            ) from exc
+            problems.add(DataError(pydantic_issues("catalog.json", exc)))
+        return self.rules.catalog
 
     def _load_arr_history(self) -> ArrHistory:
         """Optional month-end ARR (SPEC §6). Churned accounts may be absent from accounts.csv: such a
@@ -180,17 +228,24 @@ class Workspace:
             raise DataError(issues[:50], len(issues))
         return ArrHistory(months=tuple(rows))
 
-    def _load_manifest(self) -> WorkspaceManifest:
+    def _load_manifest(self, problems: Problems) -> WorkspaceManifest:
         file = self.path / "manifest.json"
         if not file.is_file():
             return WorkspaceManifest()
         try:
-            return WorkspaceManifest.model_validate_json(file.read_text(encoding="utf-8"))
+            return WorkspaceManifest.model_validate(read_json(file))
+        except DataError as exc:
+            problems.add(exc)
         except ValidationError as exc:
-            raise DataError([DataIssue(file="manifest.json", message=str(exc))]) from exc
+            problems.add(DataError(pydantic_issues("manifest.json", exc)))
+        return WorkspaceManifest()
 
     def accounts(self) -> list[Account]:
         return list(self._accounts.values())
+
+    def first_day(self) -> date | None:
+        """The first day the data say anything about: the earliest contract start."""
+        return min((a.contract_start for a in self._accounts.values()), default=None)
 
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
         q = query.strip().lower()
@@ -207,13 +262,19 @@ class Workspace:
         return {a.account_id: a.name for a in self._accounts.values()}
 
     def resolve(self, account_id: str) -> Account:
-        if account_id not in self._accounts:
+        """The account with this id; spaces around it and letter case do not matter (`acc-00001`)."""
+        found = self._accounts.get(account_id) or self._accounts.get(account_id.strip())
+        if found is None:
+            if self._folded is None:
+                self._folded = {k.casefold(): a for k, a in self._accounts.items()}
+            found = self._folded.get(account_id.strip().casefold())
+        if found is None:
             raise UnknownAccountError(account_id, closest(account_id, self._labels()))
-        return self._accounts[account_id]
+        return found
 
     def snapshot(self, account_id: str, as_of: date) -> AccountSnapshot:
         account = self.resolve(account_id)
-        facts = self._usage(Scope("usage_events", account_id), as_of)
+        facts = self._usage(Scope("usage_events", account.account_id), as_of)
         return self._build(account, as_of, facts)
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:

@@ -1,7 +1,9 @@
 """Zendesk Support as the ticket source: the tickets of the organization that stands for an account.
 
-The organization comes from `organization_ids`, else from the organization whose external_id is
-the account id (how CRM integrations usually link them). No match is an error, never "no tickets".
+The organization comes from `organization_ids`, else (opt-in, `lookup_external_id`) from the
+organization whose external_id is the account id, compared case-insensitively as Zendesk does.
+Organization search is allowed only for admins and Enterprise custom roles that may add or modify
+organizations, so it is off by default. No match is an error, never "no tickets".
 A ticket without a priority counts as P4: Zendesk leaves priority empty on routine requests.
 """
 
@@ -16,7 +18,7 @@ import httpx
 
 from connectors.config import HttpConfig, ZendeskConfig, build_record, env_secret, mapped
 from connectors.errors import SourceError
-from connectors.http import ApiClient, Json, Request, Sleep, bearer, dig, items
+from connectors.http import ApiClient, ApiError, Json, Request, Sleep, bearer, dig, items
 from skills.snapshot import Account, Ticket
 
 PRIORITIES: dict[str, Literal["P1", "P2", "P3", "P4"]] = {
@@ -30,6 +32,10 @@ STATUSES: dict[str, Literal["open", "pending", "solved", "closed"]] = {
     "new": "open", "open": "open", "hold": "open", "pending": "pending", "solved": "solved", "closed": "closed",
 }  # fmt: skip
 PAGE_SIZE = 100
+SEARCH_PERMISSION = (
+    "organization search (lookup_external_id) needs a Zendesk admin, or an agent in an Enterprise custom role "
+    "with permission to add or modify organizations"
+)
 
 
 def _next_page(request: Request, body: Json) -> Request | None:
@@ -67,7 +73,7 @@ class Zendesk:
         self.api = ApiClient(
             self.name, config.url, http, headers=headers, auth=auth, sleep=sleep,
             on_401=f"check that {what} (Admin Center > Apps and integrations > Zendesk API)",
-            on_403="the user needs agent or admin access that can read tickets and organizations",
+            on_403="the user needs agent access that can read the organization's tickets",
         )  # fmt: skip
 
     def check(self) -> str:
@@ -87,9 +93,22 @@ class Zendesk:
         if account_id in self.config.organization_ids:
             return self.config.organization_ids[account_id]
         if not self.config.lookup_external_id:
-            raise SourceError(self.name, f"no organization for account {account_id} in organization_ids")
-        body = self.api.send(Request("GET", "/api/v2/organizations/search.json", {"external_id": account_id}))
-        found = [o for o in items(self.name, body, "organizations") if str(o.get("external_id")) == account_id]
+            raise SourceError(
+                self.name,
+                f"no organization for account {account_id} in organization_ids; map it there, or set "
+                f"lookup_external_id = true ({SEARCH_PERMISSION})",
+            )
+        request = Request("GET", "/api/v2/organizations/search.json", {"external_id": account_id})
+        try:
+            body = self.api.send(request)
+        except ApiError as exc:
+            if exc.status == 403:
+                raise SourceError(self.name, f"HTTP 403 on organization search: {SEARCH_PERMISSION}") from None
+            raise
+        wanted = account_id.casefold()
+        found = [
+            o for o in items(self.name, body, "organizations") if str(o.get("external_id") or "").casefold() == wanted
+        ]
         if len(found) != 1:
             raise SourceError(
                 self.name,

@@ -69,8 +69,13 @@ def calibrated_rate(desk: Desk, store: ProposalStore, tier: ReadinessTier) -> st
 
 
 def current_calibration(desk: Desk, store: ProposalStore | None = None) -> Calibration:
-    """The calibration for the desk's current inputs; an unavailable store means "not calibrated", not a failure."""
+    """The calibration for the desk's current inputs. Only reads: with no store given and no SQLite file
+    yet, nothing has been backtested (and nothing is created); an unavailable store means "not
+    calibrated", not a failure."""
+    settings = desk.settings
+    if store is None and settings.database_url is None and not settings.store_path.is_file():
+        return Calibration(None)
     try:
-        return Calibration.load(desk, store or ProposalStore.from_settings(desk.settings))
+        return Calibration.load(desk, store or ProposalStore.from_settings(settings))
     except StoreError:
         return Calibration(None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from connectors.composite import CompositeSource
@@ -21,9 +21,13 @@ from skills.assessment import AccountAssessment, assess, peer_metrics, rank_orde
 from skills.playbook.readiness_score import ReadinessTier
 from skills.proposal.benchmarks import SegmentPeers, segment_peers
 from skills.rules import Rules
-from skills.snapshot import Account, AccountSnapshot
+from skills.snapshot import EARLIEST_DAY, Account, AccountSnapshot
 
 TIERS: tuple[ReadinessTier, ...] = ("priority", "ready", "candidate", "not_yet")
+
+
+AS_OF_HORIZON = timedelta(days=366)
+"""How far past today an as_of may lie (a renewal plan a year out); further is a typo."""
 
 
 def parse_as_of(value: str | date | None, default: date) -> date:
@@ -33,21 +37,58 @@ def parse_as_of(value: str | date | None, default: date) -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value.strip())
     except ValueError as exc:
         raise ValueError(f"as_of {value!r} is not a date in YYYY-MM-DD form") from exc
 
 
-def open_workspace(settings: Settings) -> Workspace:
-    path = settings.workspace or demo_workspace_path()
+def check_as_of(day: date, first: date | None, export: date | None, today: date) -> date:
+    """The day asked must lie where the data say something: not before the book's first day (the
+    earliest contract start), not after the export day the workspace's manifest names, and never
+    more than a year past today. Outside that, a score would be a guess, so it is refused."""
+    latest = min(export, today + AS_OF_HORIZON) if export else today + AS_OF_HORIZON
+    if first is not None and day < first:
+        raise ValueError(
+            f"as_of {day} is before the data begin ({first}, the earliest contract_start): "
+            f"pick a day from {first} to {latest}"
+        )
+    if day < EARLIEST_DAY:
+        raise ValueError(f"as_of {day} is before {EARLIEST_DAY}: pick a day up to {latest}")
+    if day > latest:
+        why = f"the export day in manifest.json ({export})" if export == latest else f"a year past today ({today})"
+        raise ValueError(f"as_of {day} is after {why}: the data do not cover it; pick a day up to {latest}")
+    return day
+
+
+def workspace_path(settings: Settings) -> Path | None:
+    """The workspace folder to read: the one named, else the bundled demo — but the demo only when
+    nothing at all is configured, so demo data never mixes into a real setup."""
+    if settings.workspace is not None:
+        return Path(settings.workspace)
+    if set(settings.connectors.sources.by_source()) == {"workspace"}:
+        return demo_workspace_path()
+    return None
+
+
+def open_workspace(settings: Settings) -> Workspace | None:
+    path = workspace_path(settings)
+    if path is None:
+        return None
     if not path.is_dir():
         raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
     enrichment = settings.connectors.enrichment
-    return Workspace(Path(path), settings.rules, enrichment.provider if enrichment.source == "workspace" else None)
+    return Workspace(path, settings.rules, enrichment.provider if enrichment.source == "workspace" else None)
 
 
 def uses_workspace(settings: Settings) -> bool:
     return "workspace" in settings.connectors.sources.by_source()
+
+
+def unsourced_kinds(settings: Settings) -> tuple[str, ...]:
+    """Data kinds assigned to the workspace when no workspace folder is given (with connectors set)."""
+    if workspace_path(settings) is not None:
+        return ()
+    return settings.connectors.sources.by_source().get("workspace", ())
 
 
 def open_source(settings: Settings) -> SnapshotSource:
@@ -92,8 +133,13 @@ class Desk:
         self._peers: dict[date, SegmentPeers] = {}
 
     def as_of(self, value: str | date | None = None) -> date:
-        """Explicit day, else the workspace's export day (replays stay reproducible), else today."""
-        return parse_as_of(value, self.source.default_as_of or self._today())
+        """Explicit day, else the workspace's export day (replays stay reproducible), else today;
+        refused when the data do not cover it (see `check_as_of`)."""
+        today = self._today()
+        export = self.source.default_as_of
+        day = parse_as_of(value, export or today)
+        first = getattr(self.source, "first_day", None)
+        return check_as_of(day, first() if callable(first) else None, export, today)
 
     def find(self, query: str, limit: int = 5) -> list[Account]:
         return self.source.find_accounts(query, limit)
@@ -126,6 +172,8 @@ class Desk:
         progress: Progress | None = None,
     ) -> list[AccountAssessment]:
         """The Expansion-Ready Account List: best first (score, then proposed value, then id)."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
         day = self.as_of(as_of)
         with gc_paused():
             return self._rank(day, segment, csm_owner, tier, limit, progress)

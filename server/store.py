@@ -150,8 +150,17 @@ def _utc(value: datetime) -> datetime:
 def database_url(settings: Settings) -> str:
     """PostgreSQL when `database_url` is set (plain postgres:// URLs use psycopg 3), else the SQLite file."""
     if settings.database_url is None:
-        settings.store_path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{settings.store_path}"
+        path = settings.store_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"store_path {path}: its folder cannot be created ({exc.strerror or exc}: {exc.filename}); "
+                "set store_path to a file in a folder you can write"
+            ) from None
+        if path.is_dir():
+            raise StoreError(f"store_path {path} is a folder; name a file such as {path / 'proposals.sqlite3'}")
+        return f"sqlite:///{path}"
     url = settings.database_url.get_secret_value()
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
@@ -240,8 +249,9 @@ class ProposalStore:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProposalStore:
+        url = database_url(settings)
         try:
-            engine = create_engine(database_url(settings))
+            engine = create_engine(url)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"proposal store URL is not usable: {type(exc).__name__}") from exc
         return cls(engine)

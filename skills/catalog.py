@@ -20,7 +20,7 @@ EXPANSION_TYPES: tuple[ExpansionType, ...] = get_args(ExpansionType)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ExpectedOutcome(_Strict):
@@ -38,7 +38,7 @@ class ExpectedOutcome(_Strict):
 
 class Tier(_Strict):
     id: str
-    per_seat_price: float = Field(ge=0)
+    per_seat_price: float = Field(ge=0, le=1e12)
     features: tuple[str, ...] = ()
     expected_outcome: ExpectedOutcome | None = None
 
@@ -46,7 +46,7 @@ class Tier(_Strict):
 class Module(_Strict):
     id: str
     name: str
-    annual_price: float = Field(ge=0)
+    annual_price: float = Field(ge=0, le=1e12)
     keywords: tuple[str, ...] = ()
     expected_outcome: ExpectedOutcome | None = None
 
@@ -63,7 +63,7 @@ class Catalog(_Strict):
     seat_pack: int = Field(default=5, ge=1)
     target_utilisation: float = Field(default=0.75, gt=0, le=1)
     discount_authority: dict[ExpansionType, float] = Field(default_factory=dict)
-    hourly_value: float = Field(default=60, ge=0)
+    hourly_value: float = Field(default=60, ge=0, le=1e6)
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     quarter_end_blackout_days: int = Field(default=14, ge=0)
     base_currency: str | None = None

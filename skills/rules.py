@@ -6,27 +6,34 @@ the environment so a CS ops team can tune it without touching code.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from skills.catalog import DEFAULT_CATALOG, Catalog
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Points = Annotated[int, Field(ge=0, le=100)]
+Fraction = Annotated[float, Field(gt=0, le=10)]
+Health = Annotated[float, Field(ge=0, le=100)]
 
 
 class ReadinessWeights(_Strict):
-    """Points per signal of the Expansion Readiness Score (seed 002)."""
+    """Points per signal of the Expansion Readiness Score (seed 002); each 0–100."""
 
-    capacity: int = 12
-    recent_outcome: int = 10
-    team_growth: int = 8
-    asked_unowned_features: int = 8
-    promoter: int = 7
-    renewal_window: int = 5
-    aligned_initiative: int = 5
-    one_seat_many_users: int = 5
-    company_growth: int = 4
+    capacity: Points = 12
+    recent_outcome: Points = 10
+    team_growth: Points = 8
+    asked_unowned_features: Points = 8
+    promoter: Points = 7
+    renewal_window: Points = 5
+    aligned_initiative: Points = 5
+    one_seat_many_users: Points = 5
+    company_growth: Points = 4
 
 
 class TierCutoffs(_Strict):
@@ -54,7 +61,7 @@ class UsageRules(_Strict):
 
 
 class SignalRules(_Strict):
-    capacity_utilisation: float = Field(default=0.80, gt=0)
+    capacity_utilisation: Fraction = 0.80
     recent_outcome_days: int = Field(default=90, ge=1)
     interaction_window_days: int = Field(default=90, ge=1)
     nps_window_days: int = Field(default=60, ge=1)
@@ -66,15 +73,15 @@ class SignalRules(_Strict):
 class GateRules(_Strict):
     """Readiness gate (seed 001)."""
 
-    healthy_min: float = 70
-    recovering_min: float = 50
+    healthy_min: Health = 70
+    recovering_min: Health = 50
     champion_engaged_days: int = Field(default=60, ge=1)
 
 
 class TimingRules(_Strict):
     no_recent_contact_days: int = Field(default=60, ge=1)
     critical_priorities: tuple[str, ...] = ("P1", "P2")
-    capacity_trigger_utilisation: float = Field(default=0.85, gt=0)
+    capacity_trigger_utilisation: Fraction = 0.85
     trigger_window_days: int = Field(default=90, ge=1)
     renewal_trigger_days: int = Field(default=90, ge=1)
 
@@ -82,7 +89,7 @@ class TimingRules(_Strict):
 class TypeRules(_Strict):
     tier_upgrade_min_gate_hits: int = Field(default=3, ge=1)
     multi_year_renewal_max_days: int = Field(default=180, ge=0)
-    multi_year_renewal_min_health: float = 70
+    multi_year_renewal_min_health: Health = 70
 
 
 class ValueRules(_Strict):
@@ -91,8 +98,8 @@ class ValueRules(_Strict):
     switching_integrations: int = 3
     switching_active_users: int = 25
     switching_tenure_months: int = 12
-    top_quartile_percentile: float = 75
-    above_median_percentile: float = 50
+    top_quartile_percentile: Health = 75
+    above_median_percentile: Health = 50
     benchmark_min_peers: int = Field(default=5, ge=1, description="fewer accounts in a segment say nothing")
 
 

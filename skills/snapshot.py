@@ -6,29 +6,59 @@ live (DuckDB over workspace files, or the warehouse); calculators never see raw 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from skills.conversations.signal import ExtractedSignal
 
 Segment = Literal["smb", "mid_market", "enterprise"]
 HealthTrend = Literal["up", "flat", "down"]
 
+# Plausible bounds: a value outside them is a data error (a typo, a unit slip, an overflow), never
+# a number to score with. Every float is finite (pydantic's allow_inf_nan=False on the records).
+MAX_MONEY = 1e12
+MAX_COUNT = 10_000_000
+MAX_INTEGRATIONS = 10_000
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+
+
+def utc_naive(value: datetime) -> datetime:
+    """The one timestamp convention: UTC. An offset (Z, +02:00) is converted to UTC; a timestamp
+    without one is read as UTC already. Stored without tzinfo so every comparison is like with like."""
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
 
 def _date_part(value: Any) -> Any:
-    """Exports often carry midnight timestamps where a date is meant; keep the calendar day."""
+    """Exports often carry midnight timestamps where a date is meant; keep the calendar day (in UTC)."""
     if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
-        return value[:10]
+        try:
+            return utc_naive(datetime.fromisoformat(value)).date()
+        except ValueError:
+            return value[:10]
     if isinstance(value, datetime):
-        return value.date()
+        return utc_naive(value).date()
     return value
 
 
-Day = Annotated[date, BeforeValidator(_date_part)]
+def _plausible_day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must be a day between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+def _plausible_time(value: datetime) -> datetime:
+    value = utc_naive(value)
+    _plausible_day(value.date())
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_date_part), AfterValidator(_plausible_day)]
+UtcTime = Annotated[datetime, AfterValidator(_plausible_time)]
 
 
 class Source(StrEnum):
@@ -86,7 +116,7 @@ def enrichment_provider(value: Any) -> Any:
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
 
 class Account(Record):
@@ -100,18 +130,26 @@ class Account(Record):
     plan_tier: str
     products: tuple[str, ...] = ()
     currency: str = "USD"
-    arr: float = Field(ge=0)
-    seats_licensed: int = Field(ge=0)
-    price_per_seat: float = Field(ge=0)
+    arr: float = Field(ge=0, le=MAX_MONEY)
+    seats_licensed: int = Field(ge=0, le=MAX_COUNT)
+    price_per_seat: float = Field(ge=0, le=MAX_MONEY)
     contract_start: Day
     renewal_date: Day
-    employees_at_signing: int | None = Field(default=None, ge=0)
-    employees_now: int | None = Field(default=None, ge=0)
-    revenue_at_signing: float | None = Field(default=None, ge=0)
-    revenue_now: float | None = Field(default=None, ge=0)
+    employees_at_signing: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    employees_now: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    revenue_at_signing: float | None = Field(default=None, ge=0, le=MAX_MONEY)
+    revenue_now: float | None = Field(default=None, ge=0, le=MAX_MONEY)
     health_score: float = Field(ge=0, le=100)
     health_trend: HealthTrend
-    integrations_count: int = Field(default=0, ge=0)
+    integrations_count: int = Field(default=0, ge=0, le=MAX_INTEGRATIONS)
+
+    @model_validator(mode="after")
+    def _renewal_after_start(self) -> Account:
+        if self.renewal_date < self.contract_start:
+            raise ValueError(
+                f"renewal_date {self.renewal_date} is before contract_start {self.contract_start}",
+            )
+        return self
 
     @property
     def headcount_grew(self) -> bool | None:
@@ -137,7 +175,7 @@ class Deal(Record):
     deal_id: str
     account_id: str
     name: str = ""
-    amount: float = 0
+    amount: float = Field(default=0, ge=-MAX_MONEY, le=MAX_MONEY)
     stage: Literal["won", "open", "lost"]
     type: Literal["new", "expansion", "renewal"]
     close_date: Day | None = None
@@ -156,7 +194,7 @@ class Ticket(Record):
 class Interaction(Record):
     interaction_id: str
     account_id: str
-    ts: datetime
+    ts: UtcTime
     source: Literal["call", "email", "qbr", "chat", "nps"]
     text: str = ""
     nps_score: int | None = Field(default=None, ge=0, le=10)
@@ -174,7 +212,7 @@ class Outcome(Record):
     account_id: str
     ts: Day
     metric: str
-    value: float
+    value: float = Field(ge=-MAX_MONEY, le=MAX_MONEY)
     unit: str = ""
     description: str = ""
 

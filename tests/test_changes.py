@@ -115,7 +115,7 @@ def test_explicit_days_and_the_human_table(workspace: Path) -> None:
 
 def test_from_must_be_before_to(workspace: Path) -> None:
     result = CliRunner().invoke(
-        main, ["changes", "--workspace", str(workspace), "--from", "2026-11-20", "--to", "2026-11-10"]
+        main, ["changes", "--workspace", str(workspace), "--from", D2.isoformat(), "--to", D1.isoformat()]
     )
     assert result.exit_code == 2 and "must be before" in result.output
 

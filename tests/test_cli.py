@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from connectors.workspace import demo_workspace_path
 from server.cli import main
 from skills.catalog import EXPANSION_TYPES
 
@@ -120,15 +121,20 @@ def test_sources_check_reports_each_source(tmp_path: Path, monkeypatch: pytest.M
     code, out = run("sources", "check", "--config", str(config))
     assert code == 1 and "FAIL" in out and "ZENDESK_EMAIL" in out
     code, out = run("sources", "check", "--config", str(config), "--json")
-    checks = {c["source"]: c["ok"] for c in json.loads(out)}
-    assert checks == {"workspace": True, "zendesk": False}
+    checks = {c["source"]: c for c in json.loads(out)}
+    assert {k: c["ok"] for k, c in checks.items()} == {"workspace": False, "zendesk": False}
+    assert "no workspace folder given" in checks["workspace"]["detail"]  # never the bundled demo (issue 15)
+    demo = str(demo_workspace_path())
+    code, out = run("sources", "check", "--config", str(config), "--workspace", demo, "--json")
+    assert {c["source"]: c["ok"] for c in json.loads(out)} == {"workspace": True, "zendesk": False}
 
 
 def test_a_failing_source_gives_a_partial_score_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXPANSION_DESK_WAREHOUSE_URL", raising=False)
     config = tmp_path / "desk.toml"
     config.write_text('[connectors.sources]\nusage = "warehouse"\n\n[connectors.warehouse]\ntable = "events"\n')
-    code, out = run("score", "ACC-00001", "--json", "--config", str(config))
+    demo = str(demo_workspace_path())
+    code, out = run("score", "ACC-00001", "--json", "--config", str(config), "--workspace", demo)
     assessment = json.loads(out)
     assert code == 0 and assessment["utilisation"] is None
     assert next(s for s in assessment["signals"] if s["id"] == "capacity")["met"] is None

@@ -64,11 +64,16 @@ def http_session(url: str, token: str) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("http")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("http") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def url(server_log: Path) -> Iterator[str]:
+    tmp = server_log.parent
     port = free_port()
     command, args, env = serve_command(tmp, "--http", "--host", "127.0.0.1", "--port", str(port))
-    log = tmp / "server.log"
+    log = server_log
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [command, *args], env={**env, TOKEN_ENV: TOKEN}, cwd=tmp, stdout=sink, stderr=subprocess.STDOUT
@@ -134,3 +139,15 @@ def test_refuses_to_serve_off_loopback_without_a_token(tmp_path: Path) -> None:
     done = subprocess.run([command, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert TOKEN_ENV in done.stderr and "0.0.0.0" in done.stderr
+
+
+@pytest.mark.parametrize("query", ["access_token", "token", "api_key"])
+def test_token_in_query_string_is_refused_and_never_logged(url: str, server_log: Path, query: str) -> None:
+    secret = f"{TOKEN}-in-url-{query}"
+    response = httpx2.post(f"{url}?{query}={secret}", json=INITIALIZE, headers=MCP_HEADERS)
+    assert response.status_code == 400 and "Authorization" in response.text
+    with_header = {**MCP_HEADERS, "Authorization": f"Bearer {TOKEN}"}
+    assert httpx2.post(f"{url}?{query}={TOKEN}", json=INITIALIZE, headers=with_header).status_code == 400
+    time.sleep(0.2)
+    log = server_log.read_text()
+    assert "POST /mcp?[redacted]" in log and secret not in log and f"={TOKEN}" not in log

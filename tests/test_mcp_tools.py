@@ -226,7 +226,7 @@ def test_bad_date_is_named(mcp: Session, top: AccountAssessment) -> None:
 
 def test_unsupported_usage_window_is_refused_clearly(mcp: Session, top: AccountAssessment) -> None:
     result = mcp.call_tool("pull_usage", {"account_id": top.account_id, "window_days": 30})
-    assert result.is_error and "pass 90" in result.content[0].text
+    assert result.is_error and "greater than or equal to 90" in result.content[0].text
     out_of_range = mcp.call_tool("pull_usage", {"account_id": top.account_id, "window_days": 400})
     assert out_of_range.is_error and "window_days" in out_of_range.content[0].text
 

@@ -250,7 +250,7 @@ def test_bad_arr_history_names_file_line_and_column(tmp_path: Path) -> None:
         "--workspace",
         str(workspace(tmp_path / "month", [{"account_id": "ACC-1", "month": "2026-13", "arr": 1}])),
     )
-    assert code == 2 and "arr_history.csv line 2 column 'month': Value error, not a month in YYYY-MM form" in out
+    assert code == 2 and "arr_history.csv line 2 column 'month': not a month in YYYY-MM form (value '2026-13')" in out
     rows = [
         {"account_id": "ACC-1", "month": "2026-09", "arr": 1},
         {"account_id": "ACC-1", "month": "2026-10", "arr": 1},

@@ -199,11 +199,11 @@ def test_parquet_usage_is_accepted(tmp_path: Path) -> None:
 
     ws_dir = write_workspace(tmp_path / "ws", [account()], [*sharing_day(1, "p", 1), event(2, "q")])
     csv_path = ws_dir / "usage_events.csv"
+    csv_usage = usage_of(Workspace(ws_dir, RULES))
     duckdb.sql(
         f"COPY (SELECT * FROM read_csv('{csv_path}', timestampformat='%Y-%m-%dT%H:%M:%S')) "
         f"TO '{ws_dir / 'usage_events.parquet'}' (FORMAT parquet)"
     )
-    csv_usage = usage_of(Workspace(ws_dir, RULES))
     csv_path.unlink()
     assert usage_of(Workspace(ws_dir, RULES)) == csv_usage
 

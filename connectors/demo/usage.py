@@ -127,6 +127,7 @@ def csv_to_parquet(src: Path, dest: Path) -> None:
     """Stream the temporary CSV into Parquet with a TIMESTAMP ts; DuckDB keeps memory bounded."""
     types = ", ".join(f"'{c}': '{'TIMESTAMP' if c == 'ts' else 'VARCHAR'}'" for c in COLUMNS["usage_events.csv"])
     con = duckdb.connect(config={"threads": 2, "memory_limit": "256MB"})
+    con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout
     try:
         con.execute(
             f"COPY (SELECT * FROM read_csv({_sql_str(src)}, header = true, columns = {{{types}}}, "

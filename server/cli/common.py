@@ -12,12 +12,13 @@ from typing import Any, TypeVar
 import click
 from pydantic_core import to_jsonable_python
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
 from connectors.errors import DataError, SourceError, UnknownAccountError
 from connectors.source import Progress
-from server.desk import Desk
+from server.desk import Desk, unsourced_kinds
 from server.settings import SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,8 +27,13 @@ out = Console() if Console().is_terminal else Console(width=160)  # piped output
 
 
 def emit_json(value: Any) -> None:
-    """Models, lists of models and plain data alike, as indented JSON on stdout."""
-    click.echo(json.dumps(to_jsonable_python(value), indent=2, ensure_ascii=False))
+    """Models, lists of models and plain data alike, as indented strict JSON on stdout: a NaN or
+    infinity is a bug upstream (inputs are checked finite), reported rather than printed."""
+    try:
+        text = json.dumps(to_jsonable_python(value), indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(f"refusing to print non-finite numbers as JSON ({exc})") from None
+    click.echo(text)
 
 
 @contextmanager
@@ -36,7 +42,11 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (DataError, SettingsError, SourceError, UnknownAccountError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OSError as exc:  # a path the user named that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"[red]error:[/red] {escape(f'{where}{exc.strerror or exc}')}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
@@ -75,4 +85,10 @@ def open_desk(workspace: Path | None, config: Path | None) -> Desk:
     settings = load_settings(config)
     if workspace is not None:
         settings = settings.model_copy(update={"workspace": workspace})
+    if kinds := unsourced_kinds(settings):
+        err.print(
+            f"[yellow]note:[/yellow] no workspace folder given, so {', '.join(kinds)} have no source "
+            "(reported as missing evidence; the demo is used only when nothing is configured)",
+            highlight=False,
+        )
     return Desk(settings)

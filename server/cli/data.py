@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from server.cli.common import emit_json, err, out, progress_bar, user_errors
 from server.desk import parse_as_of
@@ -60,7 +61,7 @@ def sources_check(workspace: Path | None, config: Path | None, as_json: bool) ->
     else:
         for r in results:
             mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
-            out.print(f"{mark} {r.source:<11} ({', '.join(r.kinds)}): {r.detail}", highlight=False)
+            out.print(f"{mark} {r.source:<11} ({', '.join(r.kinds)}): {escape(r.detail)}", highlight=False)
     if not all(r.ok for r in results):
         sys.exit(1)
 

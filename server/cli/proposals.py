@@ -6,6 +6,7 @@ Documents go to stdout (pipeable Markdown or JSON); notes such as the saved prop
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from server.calibration import current_calibration
@@ -46,8 +48,24 @@ def proposal_errors() -> Iterator[None]:
         try:
             yield
         except TemplateDraftError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             sys.exit(2)
+
+
+def file_stem(text: str) -> str:
+    """A file name from an id that comes from the data: letters, digits, `.`, `_` and `-` only, so an
+    account id such as `../../x/pwned` cannot name a path outside the folder."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:120]
+    return stem or "proposal"
+
+
+def write_inside(folder: Path, name: str, text: str) -> None:
+    """Write `folder/name`, creating `folder`; refuse any name that would land outside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = (folder / name).resolve()
+    if target.parent != folder.resolve():
+        raise ValueError(f"refusing to write {name!r}: it would land outside {folder}")
+    target.write_text(text, encoding="utf-8")
 
 
 def config_option(func: F) -> F:
@@ -93,11 +111,10 @@ def propose(
         proposal_id = None if no_save else ProposalStore.from_settings(desk.settings).save(proposal)
         internal, customer = render_markdown(proposal)
         if out_dir is not None:
-            stem = proposal_id or f"{proposal.account_id}-{proposal.as_of}"
-            out_dir.mkdir(parents=True, exist_ok=True)
-            (out_dir / f"{stem}-internal.md").write_text(internal, encoding="utf-8")
-            (out_dir / f"{stem}-customer.md").write_text(customer, encoding="utf-8")
-            (out_dir / f"{stem}.json").write_text(proposal.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            stem = file_stem(proposal_id or f"{proposal.account_id}-{proposal.as_of}")
+            write_inside(out_dir, f"{stem}-internal.md", internal)
+            write_inside(out_dir, f"{stem}-customer.md", customer)
+            write_inside(out_dir, f"{stem}.json", proposal.model_dump_json(indent=2) + "\n")
         if as_json:
             emit_json(with_id(proposal, proposal_id, "draft" if proposal_id else "unsaved"))
         else:

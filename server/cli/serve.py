@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
+import uvicorn
 
 from server.cli.common import user_errors
 from server.desk import Desk
-from server.mcp.auth import StaticTokenVerifier, auth_settings, is_loopback, transport_security
+from server.mcp.auth import (
+    RedactQueryStrings,
+    RefuseTokenInQuery,
+    StaticTokenVerifier,
+    auth_settings,
+    is_loopback,
+    transport_security,
+)
 from server.mcp.server import build_server
 from server.settings import load_settings
 
@@ -58,12 +67,11 @@ def serve(
     )
     guard = "bearer token required" if verifier else "no token set: loopback only, unauthenticated"
     click.echo(f"expansion-desk: MCP over streamable HTTP at {url}/mcp ({guard})", err=True)
-    server.run(
-        transport="streamable-http",
-        host=host,
-        port=port,
-        transport_security=transport_security(host, port, settings.serve.allowed_origins),
+    app = server.streamable_http_app(
+        transport_security=transport_security(host, port, settings.serve.allowed_origins), host=host
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactQueryStrings())
+    uvicorn.run(RefuseTokenInQuery(app), host=host, port=port, log_level="info")
 
 
 COMMANDS = (serve,)

@@ -1,14 +1,39 @@
-"""One MCP prompt per seed skill: each tells the model which tools to call in which order, gate first."""
+"""One MCP prompt per seed skill: each tells the model which tools to call in which order, gate first.
 
-from typing import Annotated
+The prompts' `account` argument completes from the book: account ids and company names that start
+with (else contain) what the user typed.
+"""
 
+from typing import Annotated, Any
+
+import anyio
 from mcp.server import MCPServer
+from mcp_types import Completion, CompletionArgument, PromptReference
 from pydantic import Field
 
-AccountArg = Annotated[str, Field(description="Company name, domain or account id.")]
+from server.mcp.access import DeskAccess
+
+AccountArg = Annotated[str, Field(max_length=200, description="Company name, domain or account id.")]
+MAX_COMPLETIONS = 20
 
 
-def register_prompts(server: MCPServer) -> None:
+def account_completions(access: DeskAccess, typed: str) -> Completion:
+    """Ids and names of accounts beginning with `typed` (case-insensitive), then those containing it."""
+    q = typed.strip().casefold()[:200]
+    labels = [label for a in access.desk.source.accounts() for label in (a.account_id, a.name)]
+    starts = sorted({label for label in labels if label.casefold().startswith(q)})
+    contains = sorted({label for label in labels if q and q in label.casefold()} - set(starts))
+    found = starts + contains
+    return Completion(values=found[:MAX_COMPLETIONS], total=len(found), has_more=len(found) > MAX_COMPLETIONS)
+
+
+def register_prompts(server: MCPServer, access: DeskAccess) -> None:
+    @server.completion()  # type: ignore[no-untyped-call, untyped-decorator]
+    async def complete(ref: Any, argument: CompletionArgument, context: Any) -> Completion | None:
+        if isinstance(ref, PromptReference) and argument.name == "account":
+            return await anyio.to_thread.run_sync(account_completions, access, argument.value)
+        return None
+
     @server.prompt(title="Build an expansion proposal")
     def build_expansion_proposal(account: AccountArg) -> str:
         """Build the expansion proposal for one account: gate, one offer, cited evidence, CSM review."""

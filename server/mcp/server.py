@@ -44,17 +44,18 @@ def build_server(
 ) -> MCPServer:
     """The `expansion-desk` server over `desk`. Drafts go to `store` (default: the one the settings
     name, opened on first use); HTTP callers pass a token verifier and auth settings."""
+    access = DeskAccess(desk, store)
+    tools = Toolbox(read_only)
+    for toolset in TOOLSETS:
+        toolset.register(tools, access)
     server: MCPServer = MCPServer(
         "expansion-desk",
         instructions=INSTRUCTIONS,
         token_verifier=token_verifier,
         auth=auth,
+        tools=tools.tools,
         extensions=[build_apps()],
     )
-    access = DeskAccess(desk, store)
-    tools = Toolbox(server, read_only)
-    for toolset in TOOLSETS:
-        toolset.register(tools, access)
     resources.register(server, access)
-    register_prompts(server)
+    register_prompts(server, access)
     return server

@@ -105,7 +105,8 @@ def test_each_kind_comes_from_its_source(api: respx.Router, workspace: Workspace
 
 
 @pytest.mark.parametrize(("tickets", "base", "body", "recovered"), [
-    ("hubspot", HUBSPOT, {"status": "error", "message": "internal error", "correlationId": "c1"}, {"results": []}),
+    ("hubspot", HUBSPOT, {"status": "error", "message": "internal error", "correlationId": "c1",
+                          "category": "INTERNAL_ERROR"}, {"results": []}),
     ("salesforce", SALESFORCE, [{"message": "Server temporarily unavailable", "errorCode": "SERVER_UNAVAILABLE"}],
      {"totalSize": 0, "done": True, "records": []}),
     ("zendesk", ZENDESK, {"error": "ServiceUnavailable", "description": "maintenance"}, cursor_page([], after=None)),
@@ -178,7 +179,9 @@ def test_the_cache_serves_a_conversation_until_the_ttl(api: respx.Router, worksp
 
 
 def test_unknown_crm_account_is_raised_not_partial(api: respx.Router, workspace: Workspace) -> None:
-    api.get(f"{HUBSPOT}/crm/v3/objects/companies/777").respond(404, json={"status": "error", "message": "Not found"})
+    api.get(f"{HUBSPOT}/crm/v3/objects/companies/777").respond(
+        404, json={"status": "error", "message": "Not found", "correlationId": "c2", "category": "OBJECT_NOT_FOUND"}
+    )
     api.post(f"{HUBSPOT}/crm/v3/objects/companies/search").respond(200, json={"total": 0, "results": []})
     with pytest.raises(UnknownAccountError, match="unknown account '777'"):
         composite(config(crm="hubspot"), workspace).snapshot("777", AS_OF)
@@ -195,7 +198,7 @@ def test_a_source_without_its_credential_is_missing_evidence(workspace: Workspac
 
 
 def test_check_sources_reports_each_source_without_raising(api: respx.Router, workspace: Workspace) -> None:
-    api.get(f"{HUBSPOT}/crm/v3/objects/companies").respond(200, json={"results": [company("9001")]})
+    api.post(f"{HUBSPOT}/crm/v3/objects/companies/search").respond(200, json={"total": 1, "results": [company("9001")]})
     api.get(f"{SALESFORCE}/services/data/v62.0/query").respond(
         401, json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
     )
@@ -207,7 +210,7 @@ def test_check_sources_reports_each_source_without_raising(api: respx.Router, wo
         ("salesforce", ("tickets",), False),
         ("workspace", ("conversations", "outcomes"), True),
     ]
-    assert checks[0].detail == "companies readable at https://api.hubapi.com"
+    assert checks[0].detail == "companies searchable at https://api.hubapi.com"
     assert (
         checks[1].detail
         == "warehouse: environment variable EXPANSION_DESK_WAREHOUSE_URL is not set (it holds the credential)"
@@ -219,6 +222,8 @@ def test_check_sources_reports_each_source_without_raising(api: respx.Router, wo
             source="workspace",
             kinds=("crm", "usage", "tickets", "conversations", "outcomes"),
             ok=False,
-            detail="workspace: not configured (no workspace folder given)",
+            detail="workspace: no workspace folder given, so these data kinds have no source: set --workspace or "
+            "EXPANSION_DESK_WORKSPACE, or assign them to another source in [connectors.sources] "
+            "(the bundled demo is used only when nothing is configured)",
         )
     ]

@@ -18,6 +18,7 @@ from skills.snapshot import Account
 BASE = "https://api.hubapi.com"
 ENV = {"HUBSPOT_ACCESS_TOKEN": "pat-na1-test-token"}
 STAMPS = {"createdAt": "2023-01-05T10:00:00.000Z", "updatedAt": "2024-06-01T12:00:00.000Z", "archived": False}
+BATCH = {"status": "COMPLETE", "startedAt": "2024-06-01T12:00:00.000Z", "completedAt": "2024-06-01T12:00:00.100Z"}
 
 
 def company(company_id: str, name: str = "Acme Corp", **changes: str | None) -> dict[str, Any]:
@@ -30,16 +31,23 @@ def company(company_id: str, name: str = "Acme Corp", **changes: str | None) -> 
         "contract_start": "2023-01-05", "renewal_date": "2025-01-05", "employees_at_signing": "200",
         "revenue_at_signing": "40000000", "health_score": "82", "health_trend": "up", "integrations_count": "4",
     }  # fmt: skip
-    return {"id": company_id, "properties": {**properties, **changes}, **STAMPS}
+    return {"id": company_id, "properties": present({**properties, **changes}), **STAMPS}
+
+
+def present(properties: dict[str, str | None]) -> dict[str, str]:
+    """The published spec types property values as (non-null) strings: an unset property is left out."""
+    return {k: v for k, v in properties.items() if v is not None}
 
 
 def record(object_id: str, **properties: str | None) -> dict[str, Any]:
-    return {"id": object_id, "properties": {"hs_object_id": object_id, **properties}, **STAMPS}
+    return {"id": object_id, "properties": present({"hs_object_id": object_id, **properties}), **STAMPS}
 
 
 def association(to_id: int | str) -> dict[str, Any]:
-    return {"toObjectId": to_id, "associationTypes": [
-        {"category": "HUBSPOT_DEFINED", "typeId": 280, "label": None},
+    """A v4 association row; the published spec types toObjectId as a string and label as an
+    optional (non-null) string, so an unlabelled type leaves label out."""
+    return {"toObjectId": str(to_id), "associationTypes": [
+        {"category": "HUBSPOT_DEFINED", "typeId": 280},
         {"category": "HUBSPOT_DEFINED", "typeId": 2, "label": "Primary"},
     ]}  # fmt: skip
 
@@ -96,7 +104,8 @@ def test_accounts_follow_search_paging_with_the_customer_filter(api: respx.Route
     assert first["filterGroups"] == [
         {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"}]}
     ]
-    assert "after" not in first and second["after"] == "2"
+    assert first["after"] == "0" and second["after"] == "2"
+    assert first["limit"] == 200 and first["sorts"] == ["hs_object_id"]
 
 
 def test_find_accounts_searches_name_or_domain(api: respx.Router) -> None:
@@ -120,7 +129,7 @@ def test_unknown_company_is_unknown_account_with_suggestions(api: respx.Router) 
             "category": "OBJECT_NOT_FOUND",
         },
     )
-    api.post("/crm/v3/objects/companies/search").respond(200, json={"total": 0, "results": [company("9001")]})
+    api.post("/crm/v3/objects/companies/search").respond(200, json={"total": 1, "results": [company("9001")]})
     with pytest.raises(UnknownAccountError) as caught:
         hubspot().account("404404")
     assert caught.value.suggestions == ["9001 (Acme Corp)"]
@@ -136,7 +145,7 @@ def test_associations_page_and_dedupe_then_batch_read(api: respx.Router) -> None
                                   "paging": {"next": {"after": "MjAy", "link": "…"}}}),
         httpx.Response(200, json={"results": [association("202"), association("203")]}),
     ])  # fmt: skip
-    batch = api.post("/crm/v3/objects/contacts/batch/read").respond(200, json={"status": "COMPLETE", "results": [
+    batch = api.post("/crm/v3/objects/contacts/batch/read").respond(200, json={**BATCH, "results": [
         record("201", firstname="Sarah", jobtitle="Ops Lead", hs_buying_role="END_USER;CHAMPION",
                notes_last_contacted="2024-06-01T12:00:00.000Z"),
         record("202", firstname="Raj", jobtitle="CFO", hs_buying_role="BUDGET_HOLDER"),
@@ -158,13 +167,13 @@ def test_deals_and_tickets_map_stages_types_and_priorities(api: respx.Router) ->
         api.get(f"/crm/v4/objects/companies/9001/associations/{kind}").respond(
             200, json={"results": [association(i) for i in ids]}
         )
-    api.post("/crm/v3/objects/deals/batch/read").respond(200, json={"status": "COMPLETE", "results": [
+    api.post("/crm/v3/objects/deals/batch/read").respond(200, json={**BATCH, "results": [
         record("301", dealname="Acme renewal", amount="120000", dealstage="closedwon", dealtype="existingbusiness",
                closedate="2024-03-31T00:00:00Z"),
         record("302", dealname="Acme seats", amount=None, dealstage="contractsent", dealtype=None, closedate=None),
         record("303", dealname="Acme lost", amount="5000", dealstage="closedlost", dealtype="newbusiness", closedate=None),
     ]})  # fmt: skip
-    api.post("/crm/v3/objects/tickets/batch/read").respond(200, json={"status": "COMPLETE", "results": [
+    api.post("/crm/v3/objects/tickets/batch/read").respond(200, json={**BATCH, "results": [
         record("401", subject="SSO failing", hs_ticket_priority="URGENT", hs_pipeline_stage="2",
                createdate="2024-05-01T12:00:00.000Z"),
         record("402", subject="Question", hs_ticket_priority=None, hs_pipeline_stage="4", createdate="2024-04-01T00:00:00Z"),
@@ -188,7 +197,7 @@ def test_unmapped_ticket_stage_is_an_error_not_a_guess(api: respx.Router) -> Non
     api.post("/crm/v3/objects/tickets/batch/read").respond(
         200,
         json={
-            "status": "COMPLETE",
+            **BATCH,
             "results": [
                 record("401", subject="x", hs_ticket_priority="LOW", hs_pipeline_stage="93511", createdate="2024-05-01")
             ],
@@ -217,8 +226,8 @@ def test_client_errors_say_what_to_check(api: respx.Router, status: int, body: d
 
 
 RATE_LIMIT_BODY = {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-                   "errorType": "RATE_LIMIT", "correlationId": "c033cdaa", "policyName": "TEN_SECONDLY_ROLLING",
-                   "requestId": "3d3e35b7"}  # fmt: skip
+                   "errorType": "RATE_LIMIT", "category": "RATE_LIMITS", "correlationId": "c033cdaa",
+                   "policyName": "TEN_SECONDLY_ROLLING", "requestId": "3d3e35b7"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("first", "waited"), [
@@ -226,7 +235,7 @@ RATE_LIMIT_BODY = {"status": "error", "message": "You have reached your ten_seco
     (httpx.Response(429, json=RATE_LIMIT_BODY), [1.0]),
     (httpx.Response(429, json=RATE_LIMIT_BODY, headers={"X-HubSpot-RateLimit-Remaining": "0",
                                                         "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}), [10.0]),
-    (httpx.Response(500, json={**ERROR_BODY, "message": "internal error"}), [1.0]),
+    (httpx.Response(500, json={**ERROR_BODY, "message": "internal error", "category": "INTERNAL_ERROR"}), [1.0]),
 ])  # fmt: skip
 def test_rate_limits_and_server_errors_are_retried(
     api: respx.Router, first: httpx.Response, waited: list[float]
@@ -250,3 +259,43 @@ def test_a_portal_that_stays_down_gives_up_after_max_attempts(api: respx.Router)
 def test_missing_token_variable_is_named() -> None:
     with pytest.raises(SourceError, match="environment variable HUBSPOT_ACCESS_TOKEN is not set"):
         HubSpot(HubSpotConfig(), HttpConfig(), environ={})
+
+
+def test_search_narrows_by_id_before_the_10000_result_cap(api: respx.Router) -> None:
+    """Search pages 200 at a time; after 50 pages (10,000 results), the query restarts
+    with hs_object_id GT the last id read (sorted by id), so no request pages past the cap."""
+    bodies: list[dict[str, Any]] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        bodies.append(body)
+        above = next((int(f["value"]) for f in body["filterGroups"][0]["filters"] if f["operator"] == "GT"), 0)
+        start = above + int(body["after"])
+        assert int(body["after"]) + body["limit"] <= 10_000, "paged past the cap"
+        ids = [i for i in range(start + 1, start + 1 + body["limit"]) if i <= 10_300]
+        page: dict[str, Any] = {"total": 10_300 - above, "results": [company(str(i)) for i in ids]}
+        if ids and ids[-1] < 10_300:
+            after = str(int(body["after"]) + len(ids))
+            page["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
+        return httpx.Response(200, json=page)
+
+    api.post("/crm/v3/objects/companies/search").mock(side_effect=respond)
+    ids = [int(a.account_id) for a in hubspot().accounts()]
+    assert ids == list(range(1, 10_301))
+    restarts = [b for b in bodies if b["after"] == "0"]
+    assert len(restarts) == 2 and restarts[1]["filterGroups"][0]["filters"][-1] == {
+        "propertyName": "hs_object_id", "operator": "GT", "value": "10000"
+    }  # fmt: skip
+
+
+def test_search_is_paced_to_four_requests_per_second(api: respx.Router) -> None:
+    pages = [
+        httpx.Response(200, json={"total": 3, "results": [company(str(i))],
+                                  **({"paging": {"next": {"after": str(i), "link": "…"}}} if i < 3 else {})})
+        for i in (1, 2, 3)
+    ]  # fmt: skip
+    api.post("/crm/v3/objects/companies/search").mock(side_effect=pages)
+    sleeps: list[float] = []
+    source = HubSpot(HubSpotConfig(), HttpConfig(), environ=ENV, sleep=sleeps.append, clock=lambda: 100.0)
+    assert len(source.accounts()) == 3
+    assert sleeps == [0.25, 0.5]

@@ -26,14 +26,16 @@ ACME = Account.model_validate({
 
 
 def ticket(ticket_id: int, priority: str | None, status: str, created: str = "2024-05-01T12:00:00Z") -> dict[str, Any]:
-    return {
-        "id": ticket_id, "url": f"{BASE}/api/v2/tickets/{ticket_id}.json", "external_id": None, "type": "incident",
+    """A ticket as the published TicketObject allows: its non-nullable fields are left out when empty."""
+    body = {
+        "id": ticket_id, "url": f"{BASE}/api/v2/tickets/{ticket_id}.json", "type": "incident",
         "subject": f"Ticket {ticket_id}", "raw_subject": f"Ticket {ticket_id}", "description": "…",
         "priority": priority, "status": status, "requester_id": 20978392, "submitter_id": 20978392,
         "assignee_id": 235323, "organization_id": 509974, "group_id": 98738, "tags": ["sso"],
         "custom_fields": [{"id": 27642, "value": "745"}], "via": {"channel": "email"},
         "satisfaction_rating": {"score": "good"}, "created_at": created, "updated_at": created, "due_at": None,
     }  # fmt: skip
+    return {k: v for k, v in body.items() if v is not None or k == "due_at"}
 
 
 def cursor_page(tickets: list[dict[str, Any]], after: str | None) -> dict[str, Any]:
@@ -91,24 +93,57 @@ def test_offset_pages_are_followed_too(api: respx.Router) -> None:
     assert route.calls.last.request.url.params["page"] == "2"
 
 
-def test_organization_found_by_external_id(api: respx.Router) -> None:
+def organization(external_id: str) -> dict[str, Any]:
+    return {
+        "id": 509974, "url": f"{BASE}/api/v2/organizations/509974.json", "name": "Acme Corp",
+        "external_id": external_id, "domain_names": ["acme.com"], "details": "", "notes": "", "group_id": None,
+        "shared_tickets": False, "shared_comments": False, "tags": [], "organization_fields": {},
+        "created_at": "2022-04-01T00:00:00Z", "updated_at": "2024-06-01T00:00:00Z",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("stored", ["ACC-1", "acc-1"])
+def test_organization_found_by_external_id_case_insensitively(api: respx.Router, stored: str) -> None:
     search = api.get("/api/v2/organizations/search.json").respond(
-        200,
-        json={
-            "organizations": [{"id": 509974, "name": "Acme Corp", "external_id": "ACC-1"}],
-            "next_page": None,
-            "count": 1,
-        },
+        200, json={"organizations": [organization(stored)], "next_page": None, "previous_page": None, "count": 1}
     )
     api.get(ORG_TICKETS).respond(200, json=cursor_page([ticket(1, "low", "open")], after=None))
-    assert [t.ticket_id for t in zendesk(organization_ids={}).tickets(ACME)] == ["1"]
+    source = zendesk(organization_ids={}, lookup_external_id=True)
+    assert [t.ticket_id for t in source.tickets(ACME)] == ["1"]
     assert search.calls.last.request.url.params["external_id"] == "ACC-1"
 
 
-def test_no_organization_is_an_error_not_an_empty_list(api: respx.Router) -> None:
-    api.get("/api/v2/organizations/search.json").respond(200, json={"organizations": [], "next_page": None, "count": 0})
-    with pytest.raises(SourceError, match="no organizations have external_id 'ACC-1'"):
+def test_external_id_lookup_is_opt_in_and_names_the_permission(api: respx.Router) -> None:
+    search = api.get("/api/v2/organizations/search.json").respond(200, json={"organizations": []})
+    with pytest.raises(
+        SourceError, match=r"organization_ids; map it there, or set lookup_external_id = true \(.*admin"
+    ):
         zendesk(organization_ids={}).tickets(ACME)
+    assert search.call_count == 0
+
+
+def test_organization_search_403_names_the_permission(api: respx.Router) -> None:
+    api.get("/api/v2/organizations/search.json").respond(
+        403, json={"error": "Forbidden", "description": "You do not have access to this page."}
+    )
+    with pytest.raises(SourceError, match=r"HTTP 403 on organization search: .*add or modify organizations"):
+        zendesk(organization_ids={}, lookup_external_id=True).tickets(ACME)
+
+
+def test_no_organization_is_an_error_not_an_empty_list(api: respx.Router) -> None:
+    api.get("/api/v2/organizations/search.json").respond(
+        200, json={"organizations": [], "next_page": None, "previous_page": None, "count": 0}
+    )
+    with pytest.raises(SourceError, match="no organizations have external_id 'ACC-1'"):
+        zendesk(organization_ids={}, lookup_external_id=True).tickets(ACME)
+
+
+def test_errors_list_body_is_read(api: respx.Router) -> None:
+    body = {"errors": [{"code": "InvalidPaginationParameter", "title": "Invalid pagination parameter",
+                        "detail": "page[size] is over 100"}]}  # fmt: skip
+    api.get(ORG_TICKETS).respond(400, json=body)
+    with pytest.raises(SourceError, match=r"HTTP 400 .*\(InvalidPaginationParameter: Invalid pagination parameter: "):
+        zendesk().tickets(ACME)
 
 
 def test_oauth_bearer_token(api: respx.Router) -> None:
@@ -123,7 +158,7 @@ def test_oauth_bearer_token(api: respx.Router) -> None:
      r"HTTP 401 unauthorized \(Couldn't authenticate you\); check that ZENDESK_EMAIL is an agent's email and"
      r" ZENDESK_API_TOKEN an active API token"),
     (403, {"error": "Forbidden", "description": "You do not have access to this page."},
-     r"HTTP 403 forbidden \(Forbidden: You do not have access to this page.\); the user needs agent or admin"),
+     r"HTTP 403 forbidden \(Forbidden: You do not have access to this page.\); the user needs agent access"),
     (404, {"error": "RecordNotFound", "description": "Not found"},
      r"HTTP 404 not found: GET /api/v2/organizations/509974/tickets.json \(RecordNotFound: Not found\)"),
 ])  # fmt: skip

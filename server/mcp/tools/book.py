@@ -3,7 +3,6 @@
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
@@ -22,11 +21,18 @@ from skills.assessment import AccountAssessment
 from skills.playbook.readiness_score import ReadinessTier
 from skills.usage.summary import summarise_usage
 
+MAX_QUERY = 200
+"""Longer than any company name, domain or id; a longer query only costs CPU to compare."""
+
 
 def register(tools: Toolbox, access: DeskAccess) -> None:
+    window = access.desk.rules.usage.signal_window_days
+
     @tools.tool(title="Find account", annotations=READ_ONLY)
     def find_account(
-        query: Annotated[str, Field(min_length=1, description="Company name, domain or account id.")],
+        query: Annotated[
+            str, Field(min_length=1, max_length=MAX_QUERY, description="Company name, domain or account id.")
+        ],
     ) -> Annotated[CallToolResult, FindResult]:
         """Find accounts by company name, domain or id, returning their account_id. Call this first
         whenever the user names a company: every other tool takes the account_id. When several
@@ -94,9 +100,9 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         window_days: Annotated[
             int | None,
             Field(
-                ge=1,
-                le=365,
-                description="Omit, or pass the configured signal window (90 days by default). Usage is "
+                ge=window,
+                le=window,
+                description=f"Omit, or pass {window} (the configured signal window). Usage is "
                 "aggregated over the windows the score uses (active users and utilisation over 30 days; "
                 "gate hits, regions, workflows and new departments over the signal window; capacity "
                 "history weekly), so another window is refused rather than silently mixed.",
@@ -108,13 +114,7 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         sharing users, organic spread to new departments, feature-gate hits (features of a higher
         tier), usage by region and weekly capacity history. Use it to back an expansion claim with
         "Per usage:" evidence or to explain a score signal."""
-        rules = access.desk.rules.usage
-        if window_days is not None and window_days != rules.signal_window_days:
-            raise ToolError(
-                f"window_days={window_days} is not available: usage is aggregated over the configured "
-                f"{rules.signal_window_days}-day signal window and {rules.active_window_days}-day active window, "
-                f"the windows score_account uses. Omit window_days or pass {rules.signal_window_days}."
-            )
+        rules = access.desk.rules.usage  # window_days, when given, equals rules.signal_window_days (schema)
         day = access.day(as_of)
         snapshot = access.run(lambda d: d.snapshot(account_id, day))
         facts = snapshot.usage

@@ -11,7 +11,7 @@ from pydantic import Field
 from connectors.errors import DataError
 from server.calibration import current_calibration
 from server.desk import Desk
-from server.mcp.access import READ_ONLY, WRITES, AccountId, AsOf, DeskAccess, Toolbox, answer
+from server.mcp.access import FINAL, READ_ONLY, WRITES, AccountId, AsOf, DeskAccess, Toolbox, answer
 from server.mcp.apps import PROPOSAL_URI, ui_meta, with_proposal_charts
 from server.mcp.results import ProposalList, SavedProposal, stored_summary
 from server.proposals import DrafterChoice, proposal_queue
@@ -61,9 +61,11 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         result = access.run_with_store(build)
         return with_proposal_charts(answer(result.summary(), result), ctx, result.proposal)
 
-    @tools.tool(title="Record CSM review", annotations=WRITES)
+    @tools.tool(title="Record CSM review", annotations=FINAL)
     def record_review(
-        proposal_id: Annotated[str, Field(description="The proposal_id returned by build_proposal.")],
+        proposal_id: Annotated[
+            str, Field(min_length=1, max_length=64, description="The proposal_id returned by build_proposal.")
+        ],
         action: Annotated[
             ReviewAction,
             Field(
@@ -71,11 +73,12 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
                 "sent (approved -> sent to the customer)."
             ),
         ],
-        note: Annotated[str, Field(description="The CSM's reason or comment, in their words.")] = "",
+        note: Annotated[str, Field(max_length=4000, description="The CSM's reason or comment, in their words.")] = "",
     ) -> Annotated[CallToolResult, ReviewRecord]:
         """Record the CSM's decision on a saved proposal. Call it only with the CSM's explicit decision,
         never on your own judgement: approving or sending is the CSM's call. A proposal moves draft ->
-        approved -> sent, or is declined; other moves are refused with the current status."""
+        approved -> sent, or is declined; other moves are refused with the current status. "sent" and
+        "decline" are final: they cannot be undone."""
         review = access.run_with_store(lambda _, store: record_review_in(store, proposal_id, action, note))
         when = f"{review.at:%Y-%m-%d %H:%M} UTC"
         return answer(f"Proposal {review.proposal_id} is now {review.status} (review {review.id}, {when}).", review)
