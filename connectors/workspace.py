@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,6 +16,8 @@ from connectors.errors import DataError, DataIssue, UnknownAccountError, closest
 from connectors.source import Progress
 from connectors.tables import group_by_account, read_table
 from connectors.usage_events import UsageEvents
+from skills.book.data import BookData
+from skills.book.peers import Activity
 from skills.catalog import Catalog
 from skills.rules import Rules
 from skills.snapshot import (
@@ -28,7 +32,7 @@ from skills.snapshot import (
     Ticket,
     UsageFacts,
 )
-from skills.usage.aggregate import aggregate_usage, no_usage
+from skills.usage.aggregate import aggregate_usage, book_activity, no_usage
 from skills.usage.sql import Scope
 
 RECORD_FILES: dict[str, tuple[type[BaseModel], Source]] = {
@@ -44,6 +48,13 @@ USAGE_FILES = ("usage_events.parquet", "usage_events.csv")
 def demo_workspace_path() -> Path:
     """The ~200-account demo bundled inside the installed package (the default workspace)."""
     return Path(str(resources.files("connectors") / "demo_workspace"))
+
+
+def files_fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime_ns) of each file in `path`, sorted: equal while no file is added, removed or changed."""
+    with os.scandir(path) as entries:
+        found = [(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()]
+    return tuple(sorted(found))
 
 
 class WorkspaceManifest(BaseModel):
@@ -161,38 +172,47 @@ class Workspace:
 
     def snapshot(self, account_id: str, as_of: date) -> AccountSnapshot:
         account = self.resolve(account_id)
-        facts = self._usage(Scope("usage_events", account_id), as_of)
-        return self._build(account, as_of, facts)
+        return self.book(as_of, account_id).snapshot(account)
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
-        facts = self._usage(Scope("usage_events"), as_of)
+        book = self.book(as_of)
         total = len(self._accounts)
         for done, account in enumerate(self._accounts.values(), start=1):
-            yield self._build(account, as_of, facts)
+            yield book.snapshot(account)
             if progress:
                 progress(done, total)
 
+    def book(self, as_of: date, account_id: str | None = None) -> BookData:
+        """The whole book at `as_of` (usage aggregated once), or only `account_id`'s usage when given."""
+        facts = self._usage(Scope("usage_events", account_id), as_of)
+        records = {file: self._records.get(file, {}) for file in RECORD_FILES}
+        return BookData(
+            as_of=as_of,
+            accounts=list(self._accounts.values()),
+            contacts=cast("dict[str, list[Contact]]", records["contacts.csv"]),
+            deals=cast("dict[str, list[Deal]]", records["deals.csv"]),
+            tickets=cast("dict[str, list[Ticket]]", records["tickets.csv"]),
+            interactions=cast("dict[str, list[Interaction]]", records["interactions.csv"]),
+            outcomes=cast("dict[str, list[Outcome]]", records["outcomes.csv"]),
+            usage=facts or {},
+            usage_default=None if facts is None else no_usage(as_of, self.rules.usage),
+            missing=tuple(self.missing),
+            default_sources={kind.value: f"{self.name}:{self.path.name}" for kind in Source if kind != Source.catalog},
+        )
+
+    def activity(self, as_of: date) -> dict[str, Activity] | None:
+        """Active users (30d, 90d) and workflow completions of every account with events: what segment
+        benchmarks need, one aggregate instead of the whole usage picture. None when usage is missing."""
+        if self.usage is None:
+            return None
+        return book_activity(self.usage.run, Scope("usage_events"), as_of, self.rules.usage)
+
+    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, size and modification time of every file of the workspace: a change means reload."""
+        return files_fingerprint(self.path)
+
     def _usage(self, scope: Scope, as_of: date) -> dict[str, UsageFacts] | None:
         return None if self.usage is None else aggregate_usage(self.usage.run, scope, as_of, self.rules.usage)
-
-    def _build(self, account: Account, as_of: date, usage: dict[str, UsageFacts] | None) -> AccountSnapshot:
-        def rows(file: str) -> tuple[BaseModel, ...]:
-            return tuple(self._records.get(file, {}).get(account.account_id, ()))
-
-        return AccountSnapshot.model_validate(
-            {
-                "as_of": as_of,
-                "account": account,
-                "contacts": rows("contacts.csv"),
-                "deals": rows("deals.csv"),
-                "tickets": rows("tickets.csv"),
-                "interactions": rows("interactions.csv"),
-                "outcomes": rows("outcomes.csv"),
-                "usage": None if usage is None else usage.get(account.account_id) or no_usage(as_of, self.rules.usage),
-                "missing": tuple(self.missing),
-                "sources": {kind.value: f"{self.name}:{self.path.name}" for kind in Source if kind != Source.catalog},
-            }
-        )
 
     def close(self) -> None:
         if self.usage is not None:

@@ -93,6 +93,17 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     return out
 
 
+def book_activity(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, tuple[int, int, int]]:
+    """Active users (30d, 90d) and workflow completions (90d) per account with events: the activity
+    query alone, for segment benchmarks when the rest of the usage picture is not needed."""
+    binds = usage_binds(as_of, rules)
+    sql = scope.render(ACTIVITY_SQL)
+    return {
+        account_id: (int(active_30), int(active_90), int(workflows or 0))
+        for account_id, active_30, active_90, workflows in run(sql, scope.binds(sql, binds))
+    }
+
+
 def no_usage(as_of: date, rules: UsageRules) -> UsageFacts:
     """Facts for an account whose usage source answered with no events: zeros, not unknown."""
     return UsageFacts(
