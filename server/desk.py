@@ -194,9 +194,10 @@ class Desk:
             return by_first[0]
         if by_first:
             raise ValueError(f"CSM {name!r} is ambiguous: {', '.join(by_first)}; give the full name")
-        close = difflib.get_close_matches(name, owners, n=3, cutoff=0.5) or difflib.get_close_matches(
-            wanted, [o.split(" ")[0].lower() for o in owners], n=3, cutoff=0.5
-        )
+        firsts = {o.split(" ")[0].lower(): o for o in owners}
+        close = difflib.get_close_matches(name, owners, n=3, cutoff=0.5) or [
+            firsts[f] for f in difflib.get_close_matches(wanted, list(firsts), n=3, cutoff=0.5)
+        ]
         hint = f" Closest: {', '.join(close)}." if close else ""
         raise ValueError(f"no CSM named {name!r} in this book.{hint} CSMs: {', '.join(owners)}")
 
