@@ -116,3 +116,22 @@ def test_rank_order_and_filters_come_from_the_columns(books: list[Path]) -> None
     )
     assert total == len(expected) and [a.account_id for a in listed] == [a.account_id for a in expected[:4]]
     assert listed == expected[:4]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can we get SSO?",
+        "need an Audit-Log and audit_log and audit   log",
+        "auditlog is not a match",
+        "ınvoice İNVOICE ſso Kelvin \u212aPI",
+        "Dashboards! reporting, REPORTING-heavy",
+        "stra\u00dfe STRASSE",
+        "",
+    ],
+)
+def test_names_term_quick_test_never_changes_the_answer(text: str) -> None:
+    from skills.catalog import _term_pattern, names_term
+
+    for term in ("sso", "audit log", "invoice", "dashboards", "reporting", "kpi", "straße", "api"):
+        assert names_term(text, term) == (_term_pattern(term).search(text) is not None), (text, term)

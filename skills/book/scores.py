@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from skills.book.data import BookData
-from skills.catalog import ExpansionType, names_term, normalise_term
+from skills.catalog import ExpansionType, fold_text, names_term, normalise_term
 from skills.days import age_days, window_start, within_last
 from skills.playbook.readiness_score import ReadinessTier, SignalId, readiness_tier
 from skills.playbook.timing import BlockerId, fiscal_quarter_end
@@ -105,21 +105,20 @@ def _usage(facts: UsageFacts | None, account: Account, rules: Rules) -> _Usage |
 
 
 class _Terms:
-    """Which catalog terms each recent interaction names, matched once per interaction for the book."""
+    """Which catalog terms each interaction names, matched once per interaction for the book."""
 
     def __init__(self, rules: Rules) -> None:
         catalog = rules.catalog
         terms = {f for t in catalog.tiers for f in t.features} | {k for m in catalog.modules for k in m.keywords}
-        # a term can only match text containing its first word: a cheap test before the regex
-        self._terms = [(t, normalise_term(t).split(" ")[0].casefold()) for t in sorted(terms)]
-        self._named: dict[str, frozenset[str]] = {}
+        self._terms = sorted(terms)
+        self._named: dict[tuple[str, str], frozenset[str]] = {}
 
     def named(self, interaction: Interaction) -> frozenset[str]:
-        key = interaction.interaction_id + "\x00" + interaction.text
+        key = (interaction.interaction_id, interaction.text)
         found = self._named.get(key)
         if found is None:
-            folded = interaction.text.casefold()
-            found = frozenset(t for t, first in self._terms if first in folded and names_term(interaction.text, t))
+            folded = fold_text(interaction.text)
+            found = frozenset(t for t in self._terms if names_term(interaction.text, t, folded))
             self._named[key] = found
         return found
 
