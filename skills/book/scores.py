@@ -105,22 +105,16 @@ def _usage(facts: UsageFacts | None, account: Account, rules: Rules) -> _Usage |
 
 
 class _Terms:
-    """Which catalog terms each interaction names, matched once per interaction for the book."""
+    """Which catalog terms an interaction names: every term tested once per interaction."""
 
     def __init__(self, rules: Rules) -> None:
         catalog = rules.catalog
         terms = {f for t in catalog.tiers for f in t.features} | {k for m in catalog.modules for k in m.keywords}
         self._terms = sorted(terms)
-        self._named: dict[tuple[str, str], frozenset[str]] = {}
 
     def named(self, interaction: Interaction) -> frozenset[str]:
-        key = (interaction.interaction_id, interaction.text)
-        found = self._named.get(key)
-        if found is None:
-            folded = fold_text(interaction.text)
-            found = frozenset(t for t in self._terms if names_term(interaction.text, t, folded))
-            self._named[key] = found
-        return found
+        folded = fold_text(interaction.text)
+        return frozenset(t for t in self._terms if names_term(interaction.text, t, folded))
 
 
 def _recent(interactions: Sequence[Interaction], as_of: date, days: int) -> list[Interaction]:
@@ -140,6 +134,7 @@ def score_book(book: BookData, rules: Rules) -> BookScores:
     outcomes = [book.outcomes.get(a.account_id, ()) for a in accounts]
     interactions = [book.interactions.get(a.account_id, ()) for a in accounts]
     recent = [_recent(i, as_of, sig.interaction_window_days) for i in interactions]
+    named = [[terms.named(i) for i in found] for found in recent]
     unowned = [
         [(m.id, m.keywords) for m in catalog.modules if m.id.lower() not in {p.lower() for p in a.products}]
         for a in accounts
@@ -169,12 +164,12 @@ def score_book(book: BookData, rules: Rules) -> BookScores:
         for grew, u in zip(employees, usage, strict=True)
     ]
     asked: list[Met] = []
-    for a, u, found, lacks in zip(accounts, usage, recent, lacks_conv, strict=True):
+    for a, u, sets, lacks in zip(accounts, usage, named, lacks_conv, strict=True):
         if u is not None and u.gate_hits:
             asked.append(True)
             continue
-        higher = catalog.higher_tier_features(a.plan_tier)
-        if any(t in terms.named(i) for i in found for t in higher):
+        higher = set(catalog.higher_tier_features(a.plan_tier))
+        if any(not higher.isdisjoint(found) for found in sets):
             asked.append(True)
         else:
             asked.append(None if u is None or lacks else False)
@@ -199,8 +194,8 @@ def score_book(book: BookData, rules: Rules) -> BookScores:
         sig.renewal_window_min_days <= days <= sig.renewal_window_max_days for days in to_renewal
     ]
     signals["aligned_initiative"] = [
-        None if lacks else any(k in terms.named(i) for _, kws in mods for i in found for k in kws)
-        for found, mods, lacks in zip(recent, unowned, lacks_conv, strict=True)
+        None if lacks else any(k in found for _, kws in mods for found in sets for k in kws)
+        for sets, mods, lacks in zip(named, unowned, lacks_conv, strict=True)
     ]
     signals["one_seat_many_users"] = [
         None if u is None else a.seats_licensed == 1 and u.active >= 2 for a, u in zip(accounts, usage, strict=True)
@@ -255,8 +250,8 @@ def score_book(book: BookData, rules: Rules) -> BookScores:
 
     types: list[ExpansionType] = []
     values: list[float] = []
-    for a, u, found, mods, lacks, days in zip(accounts, usage, recent, unowned, lacks_conv, to_renewal, strict=True):
-        chosen, value = _offer(a, u, found, mods, lacks, days, terms, rules)
+    for a, u, sets, mods, lacks, days in zip(accounts, usage, named, unowned, lacks_conv, to_renewal, strict=True):
+        chosen, value = _offer(a, u, sets, mods, lacks, days, rules)
         types.append(chosen)
         values.append(round(value, 2))
     totals = [round(a.arr + v, 2) for a, v in zip(accounts, values, strict=True)]
@@ -282,11 +277,10 @@ def score_book(book: BookData, rules: Rules) -> BookScores:
 def _offer(
     a: Account,
     u: _Usage | None,
-    recent: list[Interaction],
+    named: list[frozenset[str]],
     unowned: list[tuple[str, tuple[str, ...]]],
     lacks_conversations: bool,
     to_renewal: int,
-    terms: _Terms,
     rules: Rules,
 ) -> tuple[ExpansionType, float]:
     """The first expansion rule that holds (skills/playbook/expansion_type.py) and its standard price
@@ -307,10 +301,10 @@ def _offer(
                 delta = nxt.per_seat_price - (current.per_seat_price if current else a.price_per_seat)
                 return "tier_upgrade", max(0.0, delta) * a.seats_licensed
     if not lacks_conversations:
-        counts = [(module_id, sum(1 for i in recent for k in kws if k in terms.named(i))) for module_id, kws in unowned]
-        named = [(module_id, n) for module_id, n in counts if n > 0]
-        if named:
-            module_id = max(named, key=lambda kv: kv[1])[0]
+        counts = [(module_id, sum(1 for found in named for k in kws if k in found)) for module_id, kws in unowned]
+        mentioned = [(module_id, n) for module_id, n in counts if n > 0]
+        if mentioned:
+            module_id = max(mentioned, key=lambda kv: kv[1])[0]
             module = catalog.module(module_id)
             return "cross_sell", module.annual_price if module else 0.0
     if u is not None and u.other_region_users:
