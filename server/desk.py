@@ -130,7 +130,17 @@ class Desk:
         return self.source.find_accounts(query, limit)
 
     def snapshot(self, account_id: str, as_of: str | date | None = None) -> AccountSnapshot:
-        return self.source.snapshot(account_id, self.as_of(as_of))
+        """From the cached book of that day when there is one (no query), else read for this account."""
+        day = self.as_of(as_of)
+        with self._lock:
+            if self._fingerprint is not None:
+                self._refresh()
+            book = self._books.get(day)
+        if book is not None:
+            index = book.index_of(account_id)
+            if index is not None:
+                return book.data.snapshot(book.data.accounts[index])
+        return self.source.snapshot(account_id, day)
 
     def book(self, day: date) -> ScoredBook:
         """The scored book at `day`: usage aggregated once, every decision computed as columns."""

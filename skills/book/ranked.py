@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from skills.assessment import AccountAssessment, assess
 from skills.book.data import BookData
@@ -29,6 +30,13 @@ class ScoredBook:
             return facts.active_users_30d, facts.active_users_90d, facts.workflow_completions_90d
 
         return cls(data=data, scores=score_book(data, rules), peers=book_peers(data.accounts, activity), rules=rules)
+
+    def index_of(self, account_id: str) -> int | None:
+        return self._positions.get(account_id)
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {account_id: n for n, account_id in enumerate(self.scores.account_ids)}
 
     def assess(self, index: int) -> AccountAssessment:
         """The full assessment (evidence, pricing, timing, ...) of the book's `index`-th account."""
