@@ -106,7 +106,8 @@ def fold_text(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _term_anchor(term: str) -> str:
+def term_anchor(term: str) -> str:
+    """The term's first word, case-folded: text that lacks it cannot name the term."""
     return normalise_term(term).split(" ")[0].casefold()
 
 
@@ -116,7 +117,7 @@ def names_term(text: str, term: str, folded: str | None = None) -> bool:
     A text that does not even contain the term's first word (case-folded) cannot match: that test
     is a substring search, so most (text, term) pairs never reach the regular expression.
     """
-    if _term_anchor(term) not in (fold_text(text) if folded is None else folded):
+    if term_anchor(term) not in (fold_text(text) if folded is None else folded):
         return False
     return _term_pattern(term).search(text) is not None
 

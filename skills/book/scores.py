@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from skills.book.data import BookData
-from skills.catalog import ExpansionType, fold_text, names_term, normalise_term
+from skills.catalog import ExpansionType, fold_text, names_term, normalise_term, term_anchor
 from skills.days import age_days, window_start, within_last
 from skills.playbook.readiness_score import ReadinessTier, SignalId, readiness_tier
 from skills.playbook.timing import BlockerId, fiscal_quarter_end
@@ -110,11 +110,12 @@ class _Terms:
     def __init__(self, rules: Rules) -> None:
         catalog = rules.catalog
         terms = {f for t in catalog.tiers for f in t.features} | {k for m in catalog.modules for k in m.keywords}
-        self._terms = sorted(terms)
+        self._terms = [(t, term_anchor(t)) for t in sorted(terms)]
 
     def named(self, interaction: Interaction) -> frozenset[str]:
-        folded = fold_text(interaction.text)
-        return frozenset(t for t in self._terms if names_term(interaction.text, t, folded))
+        text = interaction.text
+        folded = fold_text(text)
+        return frozenset(t for t, anchor in self._terms if anchor in folded and names_term(text, t, folded))
 
 
 def _recent(interactions: Sequence[Interaction], as_of: date, days: int) -> list[Interaction]:
