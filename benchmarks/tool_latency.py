@@ -152,13 +152,19 @@ async def http_load(workspace: Path | None, sessions: int, seconds: float) -> in
                         if process.poll() is not None or time.monotonic() > deadline:
                             raise SystemExit(f"server did not start:\n{log.read_text()}") from None
                         time.sleep(0.2)
-                return await _load(url, sessions, seconds, env)
+                return await _load(url, sessions, seconds, env, process.pid)
             finally:
                 process.terminate()
                 process.wait(timeout=20)
 
 
-async def _load(url: str, sessions: int, seconds: float, env: dict[str, str]) -> int:
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load(url: str, sessions: int, seconds: float, env: dict[str, str], server_pid: int) -> int:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     samples: list[float] = []
     errors: list[str] = []
@@ -192,12 +198,14 @@ async def _load(url: str, sessions: int, seconds: float, env: dict[str, str]) ->
     ):
         ranked = await client.call_tool("rank_accounts", {"limit": 200})  # warm the book once
         accounts = [row["account_id"] for row in (ranked.structured_content or {})["accounts"]]
+    server_cpu = process_cpu(server_pid)
     started = time.monotonic()
     stop = started + seconds
     async with anyio.create_task_group() as group:
         for n in range(sessions):
             group.start_soon(session, n, accounts)
     elapsed = time.monotonic() - started
+    server_cpu = process_cpu(server_pid) - server_cpu
     lost = lost_proposals(proposals, env)
     p50, p95, p99 = cuts(samples) if samples else (0.0, 0.0, 0.0)
     rate = len(samples) / elapsed
@@ -207,6 +215,11 @@ async def _load(url: str, sessions: int, seconds: float, env: dict[str, str]) ->
         f"p50 {p50:.1f} ms p95 {p95:.1f} ms p99 {p99:.1f} ms, errors {len(errors)}, "
         f"proposals {len(proposals)} saved, lost {lost} "
         f"(target ≥ 50 calls/s, p99 < 1 s, 0 errors, 0 lost: {'met' if ok else 'MISSED'})"
+    )
+    print(
+        f"  server CPU {server_cpu:.1f} s for {len(samples)} calls: {server_cpu / max(1, len(samples)) * 1000:.1f} ms "
+        f"per call, {len(samples) / max(server_cpu, 1e-9):.0f} calls per server CPU-second (load average now "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     for e in errors[:5]:
         print(f"  error: {e[:200]}")
