@@ -80,7 +80,8 @@ class Desk:
     """Books are scored once per (day, workspace fingerprint) and kept: a warm `rank` only sorts and
     assesses the rows it returns. A workspace whose files change (size or modification time) is
     reloaded on the next call. Sources without a fingerprint (CRM APIs, a warehouse) are read afresh
-    each time; their connectors cache per account themselves."""
+    for each rank (their connectors cache per account themselves); their segment peers are kept per
+    day, as before."""
 
     def __init__(
         self, settings: Settings, source: SnapshotSource | None = None, today: Callable[[], date] = date.today
@@ -105,8 +106,6 @@ class Desk:
     def _refresh(self) -> None:
         """Drop cached books when the workspace files changed, reloading the workspace the desk opened."""
         if self._fingerprint is None:
-            self._books.clear()
-            self._peers.clear()
             return
         current = self._source_fingerprint()
         if current == self._fingerprint:
@@ -133,8 +132,7 @@ class Desk:
         """From the cached book of that day when there is one (no query), else read for this account."""
         day = self.as_of(as_of)
         with self._lock:
-            if self._fingerprint is not None:
-                self._refresh()
+            self._refresh()
             book = self._books.get(day)
         if book is not None:
             index = book.index_of(account_id)
@@ -145,20 +143,19 @@ class Desk:
     def book(self, day: date) -> ScoredBook:
         """The scored book at `day`: usage aggregated once, every decision computed as columns."""
         with self._lock:
-            if self._fingerprint is not None:
-                self._refresh()
-                cached = self._books.get(day)
-                if cached is not None:
-                    return cached
+            self._refresh()
+            cached = self._books.get(day)
+            if cached is not None:
+                return cached
             with gc_paused():
                 read_book = getattr(self.source, "book", None)
                 data = (
                     read_book(day) if callable(read_book) else BookData.from_snapshots(day, self.source.snapshots(day))
                 )
                 scored = ScoredBook.of(data, self.rules)
-            if self._fingerprint is not None:
+            if self._fingerprint is not None:  # other sources (CRM APIs, a warehouse) are read afresh
                 self._books[day] = scored
-                self._peers[day] = scored.peers
+            self._peers[day] = scored.peers
             return scored
 
     def peers(self, day: date, snapshots: list[AccountSnapshot] | None = None) -> SegmentPeers:
@@ -166,10 +163,9 @@ class Desk:
         activity aggregate alone where the source offers it, so one account's score does not
         aggregate the whole book's usage."""
         with self._lock:
-            if self._fingerprint is not None:
-                self._refresh()
-                if day in self._peers:
-                    return self._peers[day]
+            self._refresh()
+            if day in self._peers:
+                return self._peers[day]
             if snapshots is not None:
                 peers = segment_peers(peer_metrics(s, self.rules) for s in snapshots)
             else:
@@ -181,8 +177,7 @@ class Desk:
                     )
                 else:
                     peers = self.book(day).peers
-            if self._fingerprint is not None:
-                self._peers[day] = peers
+            self._peers[day] = peers
             return peers
 
     def assess(self, account_id: str, as_of: str | date | None = None) -> AccountAssessment:
