@@ -33,10 +33,13 @@ GROUP BY account_id, region
 """
 
 
-def capacity_history_sql(checkpoints: int) -> str:
-    """30-day active users at `checkpoints` weekly points (as_of, as_of − 7, …) in one scan.
+def activity_and_history_sql(checkpoints: int) -> str:
+    """Activity (as ACTIVITY_SQL) and 30-day active users at `checkpoints` weekly points (as_of,
+    as_of − 7, …), in one scan of the events.
 
-    One row per account: column k counts users with an event in checkpoint k's 30-day window.
+    One row per account: active users (30d), active users (90d), workflow completions (90d), then
+    column k = users with an event in checkpoint k's 30-day window. Each figure keeps its own window
+    condition, so the activity figures equal ACTIVITY_SQL's whatever the configured windows.
     Plain CASE/MAX/SUM keeps it portable and avoids a range join over millions of user-days.
     """
     flags = ",\n".join(
@@ -46,12 +49,16 @@ def capacity_history_sql(checkpoints: int) -> str:
     sums = ", ".join(f"SUM(active_{k})" for k in range(checkpoints))
     return f"""
 WITH per_user AS (
-    SELECT account_id, user_id, {flags}
+    SELECT account_id, user_id,
+           MAX(CASE WHEN ts >= :signal_start AND ts >= :active_start THEN 1 ELSE 0 END) AS recent_30,
+           MAX(CASE WHEN ts >= :signal_start THEN 1 ELSE 0 END) AS recent_90,
+           SUM(CASE WHEN ts >= :signal_start AND event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows,
+           {flags}
     FROM {{events}}
-    WHERE ts >= :history_start AND ts < :end {{account_filter}}
+    WHERE ts >= :scan_start AND ts < :end {{account_filter}}
     GROUP BY account_id, user_id
 )
-SELECT account_id, {sums} FROM per_user GROUP BY account_id
+SELECT account_id, SUM(recent_30), SUM(recent_90), SUM(workflows), {sums} FROM per_user GROUP BY account_id
 """
 
 
