@@ -65,6 +65,8 @@ def test_columns_pick_fields_and_unknown_ones_are_named() -> None:
     assert code == 0 and all(set(json.loads(line)) == {"account_id", "score"} for line in out.splitlines())
     code, out = run("rank", "--format", "csv", "--limit", "1", "--columns", "score,account_id")
     assert code == 0 and out.splitlines()[0] == "score,account_id"
+    code, out = run("rank", "--format", "jsonl", "--limit", "1", "--columns", "account_id,signals")
+    assert code == 0 and set(json.loads(out)) == {"account_id", "signals"}
     code, out = run("rank", "--columns", "account_id,colour")
     assert code == 2 and "colour" in out and "account_id" in out
 

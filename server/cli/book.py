@@ -21,6 +21,7 @@ from server.cli.render import (
     write_json,
     write_jsonl,
 )
+from skills.assessment import AccountAssessment
 
 TIERS = ("priority", "ready", "candidate", "not_yet")
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -30,7 +31,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
     epilog=(
         "Columns (--columns, comma-separated; table and csv): "
         + ", ".join(RANK_COLUMNS)
-        + ". With json and jsonl, --columns keeps only those fields of each account. "
+        + ". With json and jsonl, --columns names the fields of each account to keep (those of score --json). "
         "A terminal too narrow for the table drops columns in this order: "
         + ", ".join(DROP_ORDER)
         + "; the rank, account id, score and money columns are never dropped or cut."
@@ -67,8 +68,10 @@ def rank(
         chosen = output_format or ("json" if as_json else "table")
         if as_json and chosen != "json":
             raise click.UsageError(f"--json and --format {chosen} disagree; give one of them")
-        default = TABLE_COLUMNS if chosen == "table" else CSV_COLUMNS if chosen == "csv" else ()
-        picked = parse_columns(columns, default)
+        if chosen in ("json", "jsonl"):
+            picked = parse_columns(columns, (), AccountAssessment.model_fields)
+        else:
+            picked = parse_columns(columns, TABLE_COLUMNS if chosen == "table" else CSV_COLUMNS)
         desk = open_desk(workspace, config)
         owner = desk.csm(csm_owner) if csm_owner is not None else None
         if chosen == "table":

@@ -106,16 +106,15 @@ DROP_ORDER = (
 KEEP = frozenset(RANK_COLUMNS) - frozenset(DROP_ORDER)
 
 
-def parse_columns(text: str | None, default: Sequence[str]) -> tuple[str, ...]:
+def parse_columns(text: str | None, default: Sequence[str], choices: Iterable[str] = RANK_COLUMNS) -> tuple[str, ...]:
     """`a,b,c` → the named columns; ValueError naming the unknown ones and the choices."""
     if not text:
         return tuple(default)
+    allowed = list(choices)
     names = tuple(c.strip() for c in text.split(",") if c.strip())
-    unknown = [c for c in names if c not in RANK_COLUMNS]
+    unknown = [c for c in names if c not in allowed]
     if unknown or not names:
-        raise ValueError(
-            f"unknown column(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(RANK_COLUMNS)}"
-        )
+        raise ValueError(f"unknown column(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(allowed)}")
     return names
 
 
