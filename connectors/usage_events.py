@@ -37,13 +37,18 @@ class UsageEvents:
         self.db.execute(
             "CREATE TEMP TABLE known_accounts AS SELECT unnest($ids) AS account_id", {"ids": sorted(known_accounts)}
         )
-        self._check_values()
         typed = ", ".join(
             "TRY_CAST(ts AS TIMESTAMP) AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
         )
-        # Parquet is columnar: every query scans the file directly. CSV is parsed once into a table.
+        # Parquet is columnar: every query scans the file directly. CSV is parsed once into a table,
+        # and the checks read that table: the file is parsed again only to locate bad lines.
         kind = "VIEW" if path.suffix == ".parquet" else "TABLE"
-        self.db.execute(f"CREATE TEMP {kind} usage_events AS SELECT {typed} FROM raw_events")
+        try:
+            self.db.execute(f"CREATE TEMP {kind} usage_events AS SELECT {typed} FROM raw_events")
+        except duckdb.Error:  # the CSV reader may apply the cast itself and stop at a bad cell
+            self._locate_bad_values()
+            raise
+        self._check_values()
 
     def _check_columns(self) -> None:
         present = {row[0] for row in self.db.execute("DESCRIBE raw_events").fetchall()}
@@ -55,6 +60,16 @@ class UsageEvents:
 
     def _check_values(self) -> None:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
+        # the same conditions on the typed relation: TRY_CAST gave NULL for a bad ts
+        cheap = " OR ".join(["ts IS NULL", *(f"{c} IS NULL OR {c} = ''" for c in REQUIRED[1:])])
+        ids = {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM usage_events").fetchall()}
+        total = self.db.execute(f"SELECT COUNT(*) FROM usage_events WHERE {cheap}").fetchone()
+        if (total and total[0]) or ids - self.known:
+            self._locate_bad_values()
+
+    def _locate_bad_values(self) -> None:
+        """Raises DataError naming every bad cell's line and column, read from the file itself (returns
+        when it finds none)."""
         offset = 0 if self.path.suffix == ".parquet" else 1
         checks = [
             ("ts", "TRY_CAST(ts AS TIMESTAMP) IS NULL", "not an ISO 8601 timestamp"),
@@ -65,24 +80,19 @@ class UsageEvents:
                 "account not in accounts.csv",
             ),
         ]
-        cheap = " OR ".join(f"({cond})" for _, cond, _ in checks[:-1])
-        ids = {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM raw_events").fetchall()}
-        total = self.db.execute(f"SELECT COUNT(*) FROM raw_events WHERE {cheap}").fetchone()
-        if (total and total[0]) or ids - self.known:
-            union = " UNION ALL ".join(
-                f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
-                f"FROM numbered_events WHERE {cond}"
-                for col, cond, msg in checks
-            )
-            count = self.db.execute(f"SELECT COUNT(*) FROM ({union})").fetchone()
-            rows = self.db.execute(f"SELECT * FROM ({union}) ORDER BY row_no, col LIMIT {MAX_ISSUES}").fetchall()
-            raise DataError(
-                [
-                    DataIssue(file=self.path.name, line=int(n) + offset, column=c, value=v, message=m)
-                    for n, c, v, m in rows
-                ],
-                int(count[0]) if count else len(rows),
-            )
+        union = " UNION ALL ".join(
+            f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
+            f"FROM numbered_events WHERE {cond}"
+            for col, cond, msg in checks
+        )
+        count = self.db.execute(f"SELECT COUNT(*) FROM ({union})").fetchone()
+        rows = self.db.execute(f"SELECT * FROM ({union}) ORDER BY row_no, col LIMIT {MAX_ISSUES}").fetchall()
+        if not rows:
+            return
+        raise DataError(
+            [DataIssue(file=self.path.name, line=int(n) + offset, column=c, value=v, message=m) for n, c, v, m in rows],
+            int(count[0]) if count else len(rows),
+        )
 
     def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
         """One query at a time: the connection holds the TEMP events table, so cursors (which are
