@@ -8,12 +8,18 @@ from skills.snapshot import UsageFacts
 from skills.usage.sql import day_bounds
 
 ACTIVITY_SQL = """
-SELECT account_id,
-       COUNT(DISTINCT CASE WHEN ts >= :active_start THEN user_id END) AS active_users_30d,
-       COUNT(DISTINCT user_id) AS active_users_90d,
-       SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflow_completions_90d
-FROM {events}
-WHERE ts >= :signal_start AND ts < :end {account_filter}
+WITH per_user AS (
+    SELECT account_id, user_id,
+           MAX(CASE WHEN ts >= :active_start AND user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_30,
+           MAX(CASE WHEN user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_90,
+           SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows
+    FROM {events}
+    WHERE ts >= :signal_start AND ts < :end {account_filter}
+    GROUP BY account_id, user_id
+)
+SELECT account_id, SUM(recent_30) AS active_users_30d, SUM(recent_90) AS active_users_90d,
+       SUM(workflows) AS workflow_completions_90d
+FROM per_user
 GROUP BY account_id
 """
 
@@ -50,8 +56,9 @@ def activity_and_history_sql(checkpoints: int) -> str:
     return f"""
 WITH per_user AS (
     SELECT account_id, user_id,
-           MAX(CASE WHEN ts >= :signal_start AND ts >= :active_start THEN 1 ELSE 0 END) AS recent_30,
-           MAX(CASE WHEN ts >= :signal_start THEN 1 ELSE 0 END) AS recent_90,
+           MAX(CASE WHEN ts >= :signal_start AND ts >= :active_start AND user_id IS NOT NULL THEN 1 ELSE 0 END)
+               AS recent_30,
+           MAX(CASE WHEN ts >= :signal_start AND user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_90,
            SUM(CASE WHEN ts >= :signal_start AND event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows,
            {flags}
     FROM {{events}}
