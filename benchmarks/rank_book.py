@@ -1,18 +1,30 @@
-"""Rank a 10,000-account book (~5M usage events): the DuckDB engine against the naive way.
+"""`rank --json` on a big book against the floor and the naive way, CPU and peak memory side by side.
 
-Prints wall time and peak memory for each, measured in separate child processes so one does
-not inflate the other's figures, and checks both produce the same ranking.
+Three paths, each in its own child process (CPU seconds = user + system of that child and its
+threads; peak = its maximum resident set), over the same usage file:
 
-    python benchmarks/rank_book.py [--accounts 10000] [--dir /tmp/expansion-desk-bench]
+- project: `python -m server.cli rank --json --workspace DIR` (everything: import, load, SQL,
+  scoring, writing the JSON);
+- floor: one bare DuckDB statement computing the same per-account usage aggregates
+  (`shared/tools/usage_floor.py`, looked up beside the repository or any folder above it);
+- naive: every event a Python tuple, per-account loops (10,000 accounts only by default).
+
+Ratios are project / floor from the same run. Books are generated once into --data-dir and reused:
+`<accounts>/` (Parquet usage) and `<accounts>-csv/` (the same events as CSV).
+
+    python benchmarks/rank_book.py [--accounts 10000|100000] [--data-dir DIR] [--formats parquet,csv] [--naive]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -21,43 +33,74 @@ from pathlib import Path
 from typing import Any
 
 AS_OF = date(2026, 11, 23)
+REPO = Path(__file__).resolve().parent.parent
 
 
-def generate(directory: Path, accounts: int, seed: int) -> dict[str, Any]:
-    from connectors.demo import generate_workspace
+def floor_script() -> Path:
+    for folder in (REPO, *REPO.parents):
+        candidate = folder / "shared" / "tools" / "usage_floor.py"
+        if candidate.is_file():
+            return candidate
+    raise SystemExit("usage_floor.py not found in shared/tools beside the repository or above it")
 
-    marker = directory / f".generated-{accounts}-{seed}"
-    if marker.is_file():
-        return dict(json.loads(marker.read_text()), cached=True)
+
+def book(data_dir: Path, accounts: int, usage_format: str, seed: int) -> Path:
+    """The generated book, made once: Parquet by the generator, CSV converted from it by DuckDB."""
+    parquet = data_dir / str(accounts)
+    if not (parquet / f".generated-{accounts}-{seed}").is_file():
+        from connectors.demo import generate_workspace
+
+        started = time.perf_counter()
+        print(f"generating {accounts:,} accounts into {parquet} (once) ...", flush=True)
+        summary = generate_workspace(parquet, accounts=accounts, seed=seed, as_of=AS_OF, usage_format="parquet")
+        marker = {
+            "accounts": summary.accounts,
+            "events": summary.usage_events,
+            "seconds": time.perf_counter() - started,
+        }
+        (parquet / f".generated-{accounts}-{seed}").write_text(json.dumps(marker))
+    if usage_format == "parquet":
+        return parquet
+    csv_dir = data_dir / f"{accounts}-csv"
+    if not (csv_dir / "usage_events.csv").is_file():
+        import duckdb
+
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for file in parquet.iterdir():
+            if file.is_file() and file.name != "usage_events.parquet":
+                shutil.copy2(file, csv_dir / file.name)
+        tmp = csv_dir / ".usage_events.tmp.csv"
+        source = str(parquet / "usage_events.parquet").replace("'", "''")
+        duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{source}')) TO '{tmp}' (HEADER)")
+        tmp.rename(csv_dir / "usage_events.csv")
+    return csv_dir
+
+
+def measured(command: list[str], stdout: Path | None = None) -> dict[str, float]:
+    """Runs `command` in a fresh child (through this script) so its rusage is its own."""
+    probe = [sys.executable, __file__, "--measure", json.dumps(command), str(stdout or os.devnull)]
+    done = subprocess.run(probe, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_measured(command: list[str], stdout: str) -> None:
     started = time.perf_counter()
-    summary = generate_workspace(directory, accounts=accounts, seed=seed, as_of=AS_OF, usage_format="parquet")
-    figures = {"accounts": summary.accounts, "events": summary.usage_events, "seconds": time.perf_counter() - started}
-    marker.write_text(json.dumps(figures))
-    return figures
+    with open(stdout, "wb") as sink:
+        code = subprocess.run(command, stdout=sink, check=False).returncode
+    wall = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        raise SystemExit(code)
+    print(json.dumps({"wall_s": wall, "cpu_s": used.ru_utime + used.ru_stime, "peak_mib": used.ru_maxrss / 1024}))
 
 
-def figures(started: float, loaded: float, ranking: list[str]) -> dict[str, Any]:
-    """Wall times since `started` (load, then rank up to now) and this process's peak memory."""
-    done = time.perf_counter()
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
-        "load_s": loaded - started,
-        "rank_s": done - loaded,
-        "total_s": done - started,
-        "peak_mib": peak_mib,
-        "ranking": ranking,
-    }
-
-
-def engine(directory: Path) -> dict[str, Any]:
-    """The product path: Workspace (DuckDB SQL aggregation) + Desk.rank."""
-    from server.desk import Desk
-    from server.settings import Settings
-
-    started = time.perf_counter()
-    desk = Desk(Settings(workspace=directory))
-    loaded = time.perf_counter()
-    return figures(started, loaded, [a.account_id for a in desk.rank(AS_OF)])
+def ranking_of(json_file: Path) -> list[str]:
+    """Account ids in order from `rank --json` output, without loading the whole document."""
+    prefix = '    "account_id": "'
+    with json_file.open(encoding="utf-8") as handle:
+        return [line[len(prefix) : line.rindex('"')] for line in handle if line.startswith(prefix)]
 
 
 def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
@@ -125,41 +168,42 @@ def naive_usage(rows: list[tuple[Any, ...]], as_of: date) -> Any:
     )
 
 
-def naive(directory: Path) -> dict[str, Any]:
-    """Every event pulled into Python objects, grouped per account, aggregated in loops."""
+def naive_path(directory: Path, out: Path) -> None:
+    """Every event pulled into Python objects, grouped per account, aggregated in loops; every account
+    assessed and the list dumped with the standard library's json."""
     import duckdb
+    from pydantic_core import to_jsonable_python
 
     from connectors.tables import group_by_account, read_table
     from skills.assessment import assess, peer_metrics, rank_order
     from skills.catalog import Catalog
     from skills.proposal.benchmarks import segment_peers
     from skills.rules import Rules
-    from skills.snapshot import Account, Contact, Interaction, Outcome, Ticket
+    from skills.snapshot import Account, AccountSnapshot, Contact, Deal, Interaction, Outcome, Ticket
     from skills.usage.aggregate import no_usage
 
-    started = time.perf_counter()
     rules = Rules().with_catalog(Catalog.model_validate_json((directory / "catalog.json").read_text()))
     accounts = read_table(directory / "accounts.csv", Account)
     records = {
         name: group_by_account(read_table(directory / f"{name}.csv", model))
         for name, model in (
             ("contacts", Contact),
+            ("deals", Deal),
             ("tickets", Ticket),
             ("interactions", Interaction),
             ("outcomes", Outcome),
         )
     }
+    usage_file = next(directory / f for f in ("usage_events.parquet", "usage_events.csv") if (directory / f).is_file())
+    reader = "read_parquet" if usage_file.suffix == ".parquet" else "read_csv"
     events: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     cursor = duckdb.connect().execute(
-        f"SELECT ts, account_id, user_id, department, region, event, feature, device_id "
-        f"FROM read_parquet('{directory / 'usage_events.parquet'}')"
+        f"SELECT CAST(ts AS TIMESTAMP), account_id, user_id, department, region, event, feature, device_id "
+        f"FROM {reader}('{usage_file}')"
     )
     while batch := cursor.fetchmany(200_000):
         for row in batch:
             events[row[1]].append(row)
-    loaded = time.perf_counter()
-    from skills.snapshot import AccountSnapshot
-
     snapshots = [
         AccountSnapshot(
             as_of=AS_OF,
@@ -173,49 +217,88 @@ def naive(directory: Path) -> dict[str, Any]:
     ]
     peers = segment_peers(peer_metrics(s, rules) for s in snapshots)
     ranked = sorted((assess(s, peers, rules) for s in snapshots), key=rank_order)
-    return figures(started, loaded, [a.account_id for a in ranked])
-
-
-def child(mode: str, directory: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--mode", mode, "--dir", str(directory)], capture_output=True, text=True, check=True
-    )
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    out.write_text(json.dumps(to_jsonable_python(ranked), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        run_measured(json.loads(sys.argv[2]), sys.argv[3])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--naive-child":
+        naive_path(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/expansion-desk-bench"))
-    parser.add_argument("--mode", choices=["engine", "naive"], help=argparse.SUPPRESS)
-    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("EXPANSION_DESK_BENCH_DATA", Path(tempfile.gettempdir()) / "expansion-desk-bench")),
+        help="where generated books are kept and reused ($EXPANSION_DESK_BENCH_DATA)",
+    )
+    parser.add_argument("--formats", default="parquet,csv", help="usage file formats to run, comma-separated")
+    parser.add_argument(
+        "--naive", choices=["auto", "yes", "no"], default="auto", help="auto: only up to 10,000 accounts"
+    )
     args = parser.parse_args()
-    if args.mode:
-        print(json.dumps((engine if args.mode == "engine" else naive)(args.dir)))
-        return
-    args.dir.mkdir(parents=True, exist_ok=True)
-    made = generate(args.dir, args.accounts, args.seed)
-    print(
-        f"workspace: {made['accounts']:,} accounts, {made['events']:,} usage events (parquet) in {args.dir}"
-        + (" [cached]" if made.get("cached") else f", generated in {made['seconds']:.1f} s")
-    )
-    results = {"engine (DuckDB SQL)": child("engine", args.dir)}
-    if not args.skip_naive:
-        results["naive (per-account Python)"] = child("naive", args.dir)
-    print(f"{'path':<28}{'load s':>9}{'rank s':>9}{'total s':>9}{'peak MiB':>10}")
-    for name, r in results.items():
-        print(f"{name:<28}{r['load_s']:>9.2f}{r['rank_s']:>9.2f}{r['total_s']:>9.2f}{r['peak_mib']:>10.0f}")
-    engine_result = results["engine (DuckDB SQL)"]
-    print(
-        f"target: total < 10 s, peak < 1536 MiB → "
-        f"{'MET' if engine_result['total_s'] < 10 and engine_result['peak_mib'] < 1536 else 'MISSED'}"
-    )
-    if len(results) == 2:
-        same = engine_result["ranking"] == results["naive (per-account Python)"]["ranking"]
-        print(f"rankings identical: {same}")
-        if not same:
-            sys.exit(1)
+    floor = floor_script()
+    run_naive = args.naive == "yes" or (args.naive == "auto" and args.accounts <= 10_000)
+    rows: list[tuple[str, str, dict[str, float]]] = []
+    verdicts: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for usage_format in [f.strip() for f in args.formats.split(",") if f.strip()]:
+            folder = book(args.data_dir, args.accounts, usage_format, args.seed)
+            usage = folder / f"usage_events.{usage_format}"
+            print(f"{usage_format}: {folder} ({usage.stat().st_size / 2**20:,.0f} MiB of usage events)", flush=True)
+            floor_figures = measured([sys.executable, str(floor), str(usage), AS_OF.isoformat()])
+            project_out = Path(tmp) / "project.json"
+            project = measured(
+                [
+                    sys.executable,
+                    "-m",
+                    "server.cli",
+                    "rank",
+                    "--json",
+                    "--workspace",
+                    str(folder),
+                    "--as-of",
+                    AS_OF.isoformat(),
+                ],
+                project_out,
+            )
+            rows += [
+                (usage_format, "floor (one DuckDB statement)", floor_figures),
+                (usage_format, "project rank --json", project),
+            ]
+            if run_naive:
+                naive_out = Path(tmp) / "naive.json"
+                figures = measured([sys.executable, __file__, "--naive-child", str(folder), str(naive_out)])
+                rows.append((usage_format, "naive (per-account Python)", figures))
+                same = ranking_of(project_out) == ranking_of(naive_out)
+                verdicts.append(f"{usage_format}: project and naive rankings identical: {same}")
+            cpu_ratio = project["cpu_s"] / floor_figures["cpu_s"]
+            peak_ratio = project["peak_mib"] / floor_figures["peak_mib"]
+            if usage_format == "parquet" and args.accounts <= 10_000:
+                ok = cpu_ratio <= 3 and peak_ratio <= 3
+                verdicts.append(f"parquet target CPU ≤ 3x floor and peak ≤ 3x floor's: {'MET' if ok else 'MISSED'}")
+            elif usage_format == "parquet":
+                ok = project["wall_s"] < 30 and project["peak_mib"] < 2560
+                verdicts.append(f"parquet target < 30 s wall and < 2.5 GiB: {'MET' if ok else 'MISSED'}")
+            else:
+                ok = project["wall_s"] < 10 and project["peak_mib"] < 1536
+                verdicts.append(f"csv target < 10 s wall and < 1.5 GiB: {'MET' if ok else 'MISSED'}")
+            project_out.unlink(missing_ok=True)
+    floors = {fmt: f for fmt, name, f in rows if name.startswith("floor")}
+    print(f"\n{args.accounts:,} accounts, as of {AS_OF}")
+    print(f"{'usage':<9}{'path':<31}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}{'CPU x floor':>13}{'peak x floor':>14}")
+    for fmt, name, f in rows:
+        base = floors[fmt]
+        print(
+            f"{fmt:<9}{name:<31}{f['wall_s']:>8.2f}{f['cpu_s']:>8.2f}{f['peak_mib']:>10.0f}"
+            f"{f['cpu_s'] / base['cpu_s']:>13.2f}{f['peak_mib'] / base['peak_mib']:>14.2f}"
+        )
+    for line in verdicts:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -308,6 +308,12 @@ class Workspace:
             }
         )
 
+    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, size and modification time of every file of the workspace: a change means reload."""
+        return tuple(
+            sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in self.path.iterdir() if f.is_file())
+        )
+
     def close(self) -> None:
         if self.usage is not None:
             self.usage.close()

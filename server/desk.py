@@ -5,23 +5,27 @@ It holds a data source and the rules, and answers: snapshot, assess, rank, find.
 
 from __future__ import annotations
 
+import difflib
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from connectors.composite import CompositeSource
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import Workspace, demo_workspace_path
-from server.drafting.extraction import SignalExtraction, extraction_from_settings
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
 from skills.playbook.readiness_score import ReadinessTier
 from skills.proposal.benchmarks import SegmentPeers, segment_peers
 from skills.rules import Rules
 from skills.snapshot import EARLIEST_DAY, Account, AccountSnapshot
+
+if TYPE_CHECKING:
+    from server.drafting.extraction import SignalExtraction
 
 TIERS: tuple[ReadinessTier, ...] = ("priority", "ready", "candidate", "not_yet")
 
@@ -97,6 +101,8 @@ def open_source(settings: Settings) -> SnapshotSource:
     only_workspace = set(settings.connectors.sources.by_source()) == {"workspace"}
     if workspace is not None and only_workspace and settings.connectors.enrichment.source != "pdl":
         return workspace
+    from connectors.composite import CompositeSource  # the CRM and HTTP clients, only when configured
+
     return CompositeSource(settings.connectors, settings.rules, workspace)
 
 
@@ -114,7 +120,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _extraction(settings: Settings, rules: Rules) -> SignalExtraction | None:
+    """Signal extraction when the settings turn it on; its module (the Anthropic SDK) loads only then."""
+    if not settings.extraction.enabled():
+        return None
+    from server.drafting.extraction import extraction_from_settings
+
+    return extraction_from_settings(settings, rules)
+
+
 class Desk:
+    """Ranked books are kept per day while the workspace's files are unchanged (size and modification
+    time), so a warm `rank` only filters; a changed file reloads the workspace on the next call.
+    Sources without a fingerprint (CRM APIs, a warehouse) are read afresh for each rank."""
+
     def __init__(
         self,
         settings: Settings,
@@ -123,14 +142,37 @@ class Desk:
         extraction: SignalExtraction | None = None,
     ) -> None:
         self.settings = settings
+        self._owns_source = source is None
         if source is None:
             with gc_paused():  # loading builds ~20 records per account, the same allocation pattern
                 source = open_source(settings)
         self.source = source
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
-        self.extraction = extraction or extraction_from_settings(settings, self.rules)
+        self.extraction = extraction or _extraction(settings, self.rules)
         self._today = today
         self._peers: dict[date, SegmentPeers] = {}
+        self._lock = threading.RLock()
+        self._fingerprint = self._source_fingerprint()
+        self._books: dict[date, list[AccountAssessment]] = {}
+
+    def _source_fingerprint(self) -> object | None:
+        fingerprint = getattr(self.source, "fingerprint", None)
+        return fingerprint() if callable(fingerprint) else None
+
+    def _refresh(self) -> None:
+        """Drop what was computed when the workspace files changed, reloading the workspace the desk opened."""
+        if self._fingerprint is None or self._source_fingerprint() == self._fingerprint:
+            return
+        if self._owns_source:
+            close = getattr(self.source, "close", None)
+            with gc_paused():
+                self.source = open_source(self.settings)
+            if callable(close):
+                close()
+            self.rules = self.settings.rules.with_catalog(self.source.catalog)
+        self._fingerprint = self._source_fingerprint()
+        self._books.clear()
+        self._peers.clear()
 
     def as_of(self, value: str | date | None = None) -> date:
         """Explicit day, else the workspace's export day (replays stay reproducible), else today;
@@ -145,6 +187,8 @@ class Desk:
         return self.source.find_accounts(query, limit)
 
     def snapshot(self, account_id: str, as_of: str | date | None = None) -> AccountSnapshot:
+        with self._lock:
+            self._refresh()
         return self._with_signals(self.source.snapshot(account_id, self.as_of(as_of)))
 
     def _with_signals(self, snapshot: AccountSnapshot) -> AccountSnapshot:
@@ -162,6 +206,72 @@ class Desk:
         snapshot = self.snapshot(account_id, as_of)
         return assess(snapshot, self.peers(snapshot.as_of), self.rules)
 
+    def csm(self, name: str) -> str:
+        """The CSM a user means: the full name in any case, or a first name only one CSM has.
+
+        ValueError naming the CSMs of the book (closest first) when nobody matches.
+        """
+        owners = sorted({a.csm_owner for a in self.source.accounts()})
+        wanted = name.strip().lower()
+        exact = [o for o in owners if o.lower() == wanted]
+        if exact:
+            return exact[0]
+        by_first = [o for o in owners if o.split(" ")[0].lower() == wanted]
+        if len(by_first) == 1:
+            return by_first[0]
+        if by_first:
+            raise ValueError(f"CSM {name!r} is ambiguous: {', '.join(by_first)}; give the full name")
+        firsts = {o.split(" ")[0].lower(): o for o in owners}
+        close = difflib.get_close_matches(name, owners, n=3, cutoff=0.5) or [
+            firsts[f] for f in difflib.get_close_matches(wanted, list(firsts), n=3, cutoff=0.5)
+        ]
+        hint = f" Closest: {', '.join(close)}." if close else ""
+        raise ValueError(f"no CSM named {name!r} in this book.{hint} CSMs: {', '.join(owners)}")
+
+    def ranked(
+        self,
+        as_of: str | date | None = None,
+        segment: str | None = None,
+        csm_owner: str | None = None,
+        tier: ReadinessTier | None = None,
+        limit: int | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[int, Iterator[AccountAssessment]]:
+        """How many accounts pass the filters, and their assessments best first (score, then proposed
+        value, then id), one at a time so a caller can write each as it comes."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
+        day = self.as_of(as_of)
+        wanted = csm_owner.lower() if csm_owner is not None else None
+        chosen = [
+            a
+            for a in self.book(day, progress)
+            if (segment is None or a.segment == segment)
+            and (wanted is None or a.csm_owner.lower() == wanted)
+            and (tier is None or a.tier == tier)
+        ]
+        return len(chosen), iter(chosen[:limit] if limit else chosen)
+
+    def book(self, day: date, progress: Progress | None = None) -> list[AccountAssessment]:
+        """Every account assessed at `day`, best first; kept while the workspace files are unchanged."""
+        with self._lock:
+            self._refresh()
+            cached = self._books.get(day)
+            if cached is not None:
+                return cached
+            with gc_paused():
+                snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
+                peers = self.peers(day, snapshots)
+                ranked = []
+                for done, snapshot in enumerate(snapshots, start=1):
+                    ranked.append(assess(snapshot, peers, self.rules))
+                    if progress:
+                        progress(done, len(snapshots))
+            ranked.sort(key=rank_order)
+            if self._fingerprint is not None:
+                self._books[day] = ranked
+            return ranked
+
     def rank(
         self,
         as_of: str | date | None = None,
@@ -172,35 +282,4 @@ class Desk:
         progress: Progress | None = None,
     ) -> list[AccountAssessment]:
         """The Expansion-Ready Account List: best first (score, then proposed value, then id)."""
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
-        day = self.as_of(as_of)
-        with gc_paused():
-            return self._rank(day, segment, csm_owner, tier, limit, progress)
-
-    def _rank(
-        self,
-        day: date,
-        segment: str | None,
-        csm_owner: str | None,
-        tier: ReadinessTier | None,
-        limit: int | None,
-        progress: Progress | None,
-    ) -> list[AccountAssessment]:
-        book = [self._with_signals(s) for s in self.source.snapshots(day)]
-        peers = self.peers(day, book)
-        chosen = [
-            s
-            for s in book
-            if (segment is None or s.account.segment == segment)
-            and (csm_owner is None or s.account.csm_owner.lower() == csm_owner.lower())
-        ]
-        ranked = []
-        for done, snapshot in enumerate(chosen, start=1):
-            assessment = assess(snapshot, peers, self.rules)
-            if tier is None or assessment.tier == tier:
-                ranked.append(assessment)
-            if progress:
-                progress(done, len(chosen))
-        ranked.sort(key=rank_order)
-        return ranked[:limit] if limit else ranked
+        return list(self.ranked(as_of, segment, csm_owner, tier, limit, progress)[1])

@@ -57,6 +57,10 @@ class ExtractionSettings(_Section):
     max_attempts: int = Field(default=3, ge=1, le=10)
     max_retry_wait_s: float = Field(default=30.0, gt=0, description="total time budget for retries per text")
 
+    def enabled(self) -> bool:
+        """claude, or auto with ANTHROPIC_API_KEY set."""
+        return self.mode == "claude" or (self.mode == "auto" and bool(os.environ.get("ANTHROPIC_API_KEY")))
+
 
 class ServeSettings(_Section):
     host: str = "127.0.0.1"

@@ -136,8 +136,28 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])" + r"[\s_\-]+".join(re.escape(w) for w in words) + r"(?![\w])", re.IGNORECASE)
 
 
-def names_term(text: str, term: str) -> bool:
-    """Whole-word, case-insensitive match of a keyword or feature name inside free text."""
+_DOTTED_I = str.maketrans({"ı": "i", "İ": "i"})  # re's IGNORECASE equates both with i; casefold() does not
+
+
+def fold_text(text: str) -> str:
+    """`text` case-folded for `names_term`'s quick test: compute it once per text, test many terms."""
+    return (text if text.isascii() else text.translate(_DOTTED_I)).casefold()
+
+
+@lru_cache(maxsize=1024)
+def term_anchor(term: str) -> str:
+    """The term's first word, case-folded: text that lacks it cannot name the term."""
+    return normalise_term(term).split(" ")[0].casefold()
+
+
+def names_term(text: str, term: str, folded: str | None = None) -> bool:
+    """Whole-word, case-insensitive match of a keyword or feature name inside free text.
+
+    A text that does not even contain the term's first word (case-folded) cannot match: that test
+    is a substring search, so most (text, term) pairs never reach the regular expression.
+    """
+    if term_anchor(term) not in (fold_text(text) if folded is None else folded):
+        return False
     return _term_pattern(term).search(text) is not None
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from skills.catalog import names_term
+from skills.catalog import fold_text, names_term
 from skills.days import window_start
 from skills.snapshot import AccountSnapshot, Interaction, Outcome, Source
 
@@ -48,7 +48,11 @@ def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
 
 def mentions(interactions: list[Interaction], terms: tuple[str, ...]) -> list[tuple[Interaction, str]]:
     """(interaction, term) for every interaction naming one of `terms` (whole words), newest first."""
-    return [(i, t) for i in interactions for t in terms if names_term(i.text, t)]
+    found = []
+    for i in interactions:
+        folded = fold_text(i.text)
+        found += [(i, t) for t in terms if names_term(i.text, t, folded)]
+    return found
 
 
 def quote(text: str, limit: int = 90) -> str:

@@ -128,7 +128,15 @@ def test_as_of_bounds_without_an_export_day() -> None:
 
 def test_negative_limit_is_refused() -> None:
     code, text = run("rank", "--limit", "-1", "--json")
-    assert code == 2 and "limit -1 must be at least 1" in text
+    assert code == 2 and "'--limit': -1 is not in the range x>=1" in text
+
+
+def test_the_desk_refuses_a_limit_below_one_whatever_the_front_end() -> None:
+    from server.desk import Desk
+    from server.settings import Settings
+
+    with pytest.raises(ValueError, match="limit 0 must be at least 1"):
+        Desk(Settings()).rank(limit=0)
 
 
 # --- strict JSON --------------------------------------------------------------------------------

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from server.cli.common import data_options, emit_json, open_desk, out, progress_bar, user_errors
-from server.cli.render import print_assessment, rank_table
-from server.desk import TIERS
+from server.cli.render import (
+    CSV_COLUMNS,
+    DROP_ORDER,
+    RANK_COLUMNS,
+    TABLE_COLUMNS,
+    parse_columns,
+    print_assessment,
+    rank_table,
+    write_csv,
+    write_json,
+    write_jsonl,
+)
+from skills.assessment import AccountAssessment
+
+TIERS = ("priority", "ready", "candidate", "not_yet")
+FORMATS = ("table", "json", "jsonl", "csv")
 
 
-@click.command()
+@click.command(
+    epilog=(
+        "Columns (--columns, comma-separated; table and csv): "
+        + ", ".join(RANK_COLUMNS)
+        + ". With json and jsonl, --columns names the fields of each account to keep (those of score --json). "
+        "A terminal too narrow for the table drops columns in this order: "
+        + ", ".join(DROP_ORDER)
+        + "; the rank, account id, score and money columns are never dropped or cut."
+    )
+)
 @data_options
 @click.option("--segment", type=click.Choice(["smb", "mid_market", "enterprise"]))
-@click.option("--csm", "csm_owner", help="Only this CSM's book.")
+@click.option("--csm", "csm_owner", help="Only this CSM's book: full name, or a first name only one CSM has.")
 @click.option("--tier", type=click.Choice(TIERS))
-@click.option("--limit", type=int, default=None, help="Show the top N.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show the top N.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table (default), json (a list), jsonl (one account per line) or csv. Accounts are written as they are ready.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option("--columns", metavar="A,B,...", help="Which columns (table, csv) or fields (json, jsonl) to write.")
 def rank(
     workspace: Path | None,
     config: Path | None,
@@ -27,17 +59,33 @@ def rank(
     csm_owner: str | None,
     tier: Any,
     limit: int | None,
+    output_format: str | None,
     as_json: bool,
+    columns: str | None,
 ) -> None:
     """The Expansion-Ready Account List, best first."""
     with user_errors():
-        desk = open_desk(workspace, config)
-        with progress_bar("scoring accounts", quiet=as_json) as progress:
-            rows = desk.rank(as_of, segment, csm_owner, tier, limit, progress=progress)
-        if as_json:
-            emit_json(rows)
+        chosen = output_format or ("json" if as_json else "table")
+        if as_json and chosen != "json":
+            raise click.UsageError(f"--json and --format {chosen} disagree; give one of them")
+        if chosen in ("json", "jsonl"):
+            picked = parse_columns(columns, (), AccountAssessment.model_fields)
         else:
-            out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}"))
+            picked = parse_columns(columns, TABLE_COLUMNS if chosen == "table" else CSV_COLUMNS)
+        desk = open_desk(workspace, config)
+        owner = desk.csm(csm_owner) if csm_owner is not None else None
+        if chosen == "table":
+            with progress_bar("scoring accounts") as progress:
+                rows = desk.rank(as_of, segment, owner, tier, limit, progress=progress)
+            out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}", picked, out.width))
+            return
+        _, stream = desk.ranked(as_of, segment, owner, tier, limit)
+        if chosen == "json":
+            write_json(sys.stdout, stream, picked or None)
+        elif chosen == "jsonl":
+            write_jsonl(sys.stdout, stream, picked or None)
+        else:
+            write_csv(sys.stdout, stream, picked)
 
 
 @click.command()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,8 +230,7 @@ class SignalExtraction:
 
 def extraction_from_settings(settings: Settings, rules: Rules) -> SignalExtraction | None:
     """Claude reading with the store as cache when configured (auto: when ANTHROPIC_API_KEY is set), else None."""
-    mode = settings.extraction.mode
-    if mode == "off" or (mode == "auto" and not os.environ.get("ANTHROPIC_API_KEY")):
+    if not settings.extraction.enabled():
         return None
     from server.store import ProposalStore
 

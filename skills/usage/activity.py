@@ -8,13 +8,19 @@ from skills.snapshot import UsageFacts
 from skills.usage.sql import day_bounds
 
 ACTIVITY_SQL = """
-SELECT account_id,
-       COUNT(DISTINCT CASE WHEN ts >= :active_start THEN user_id END) AS active_users_30d,
-       COUNT(DISTINCT user_id) AS active_users_90d,
-       SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflow_completions_90d,
-       MAX(ts) AS newest_event
-FROM {events}
-WHERE ts >= :signal_start AND ts < :end {account_filter}
+WITH per_user AS (
+    SELECT account_id, user_id,
+           MAX(CASE WHEN ts >= :active_start AND user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_30,
+           MAX(CASE WHEN user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_90,
+           SUM(CASE WHEN event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows,
+           MAX(ts) AS newest
+    FROM {events}
+    WHERE ts >= :signal_start AND ts < :end {account_filter}
+    GROUP BY account_id, user_id
+)
+SELECT account_id, SUM(recent_30) AS active_users_30d, SUM(recent_90) AS active_users_90d,
+       SUM(workflows) AS workflow_completions_90d, MAX(newest) AS newest_event
+FROM per_user
 GROUP BY account_id
 """
 
@@ -34,10 +40,14 @@ GROUP BY account_id, region
 """
 
 
-def capacity_history_sql(checkpoints: int) -> str:
-    """30-day active users at `checkpoints` weekly points (as_of, as_of − 7, …) in one scan.
+def activity_and_history_sql(checkpoints: int) -> str:
+    """Activity (as ACTIVITY_SQL) and 30-day active users at `checkpoints` weekly points (as_of,
+    as_of − 7, …), in one scan of the events.
 
-    One row per account: column k counts users with an event in checkpoint k's 30-day window.
+    One row per account: active users (30d), active users (90d), workflow completions (90d), the newest
+    event in the signal window, then
+    column k = users with an event in checkpoint k's 30-day window. Each figure keeps its own window
+    condition, so the activity figures equal ACTIVITY_SQL's whatever the configured windows.
     Plain CASE/MAX/SUM keeps it portable and avoids a range join over millions of user-days.
     """
     flags = ",\n".join(
@@ -47,12 +57,19 @@ def capacity_history_sql(checkpoints: int) -> str:
     sums = ", ".join(f"SUM(active_{k})" for k in range(checkpoints))
     return f"""
 WITH per_user AS (
-    SELECT account_id, user_id, {flags}
+    SELECT account_id, user_id,
+           MAX(CASE WHEN ts >= :signal_start AND ts >= :active_start AND user_id IS NOT NULL THEN 1 ELSE 0 END)
+               AS recent_30,
+           MAX(CASE WHEN ts >= :signal_start AND user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_90,
+           SUM(CASE WHEN ts >= :signal_start AND event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows,
+           MAX(CASE WHEN ts >= :signal_start THEN ts END) AS newest,
+           {flags}
     FROM {{events}}
-    WHERE ts >= :history_start AND ts < :end {{account_filter}}
+    WHERE ts >= :scan_start AND ts < :end {{account_filter}}
     GROUP BY account_id, user_id
 )
-SELECT account_id, {sums} FROM per_user GROUP BY account_id
+SELECT account_id, SUM(recent_30), SUM(recent_90), SUM(workflows), MAX(newest), {sums}
+FROM per_user GROUP BY account_id
 """
 
 

@@ -10,11 +10,10 @@ from typing import Any
 from skills.rules import UsageRules
 from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.usage.activity import (
-    ACTIVITY_SQL,
     GATE_HITS_SQL,
     REGIONS_SQL,
+    activity_and_history_sql,
     capacity_binds,
-    capacity_history_sql,
 )
 from skills.usage.credential_sharing import CREDENTIAL_SHARING_SQL
 from skills.usage.organic_spread import ORGANIC_SPREAD_SQL
@@ -27,7 +26,7 @@ def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
     active_start, _ = day_bounds(as_of, rules.active_window_days)
     sharing_start, _ = day_bounds(as_of, rules.sharing_lookback_days)
     window = timedelta(minutes=rules.sharing_window_minutes)
-    return {
+    binds: dict[str, Any] = {
         "end": end,
         "signal_start": signal_start,
         "active_start": active_start,
@@ -36,6 +35,8 @@ def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
         "sharing_window": window,
         **capacity_binds(as_of, rules.capacity_checkpoints, rules.active_window_days),
     }
+    binds["scan_start"] = min(binds["history_start"], signal_start)
+    return binds
 
 
 def as_date(value: Any) -> date:
@@ -59,13 +60,18 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     facts: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
     )
-    for account_id, active_30, active_90, workflows, newest in rows(ACTIVITY_SQL):
-        facts[account_id].update(
-            active_users_30d=int(active_30),
-            active_users_90d=int(active_90),
-            workflow_completions_90d=int(workflows or 0),
-            newest_event=None if newest is None else as_date(newest),
-        )
+    history: dict[str, tuple[int, ...]] = {}
+    for account_id, active_30, active_90, workflows, newest, *counts in rows(
+        activity_and_history_sql(rules.capacity_checkpoints)
+    ):
+        if active_90:  # the account has events in the signal window
+            facts[account_id].update(
+                active_users_30d=int(active_30 or 0),
+                active_users_90d=int(active_90),
+                workflow_completions_90d=int(workflows or 0),
+                newest_event=None if newest is None else as_date(newest),
+            )
+        history[account_id] = tuple(int(n or 0) for n in counts)
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
     for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
         spread[account_id].append(DepartmentSpread(department=department, first_seen=as_date(first_ts), users=users))
@@ -78,10 +84,6 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
     regions: dict[str, list[RegionUsage]] = defaultdict(list)
     for account_id, region, users in rows(REGIONS_SQL):
         regions[account_id].append(RegionUsage(region=region, users_90d=users))
-    history: dict[str, tuple[int, ...]] = {
-        account_id: tuple(int(n or 0) for n in counts)
-        for account_id, *counts in rows(capacity_history_sql(rules.capacity_checkpoints))
-    }
 
     out: dict[str, UsageFacts] = {}
     for account_id in set(facts) | set(spread) | set(history):

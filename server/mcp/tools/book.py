@@ -6,6 +6,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from server.desk import Desk
 from server.mcp.access import READ_ONLY, AccountId, AsOf, DeskAccess, Toolbox, answer
 from server.mcp.apps import ACCOUNT_URI, ui_meta, with_account_charts
 from server.mcp.results import (
@@ -55,10 +56,13 @@ def register(tools: Toolbox, access: DeskAccess) -> None:
         30 days, candidate = plant seeds for 60-90 days, not_yet = work on health and adoption.
         Follow up with score_account on the accounts the user picks."""
         day = access.day(as_of)
-        rows = access.run(lambda d: d.rank(day, segment, csm_owner, tier))
-        result = RankResult(
-            as_of=day, total=len(rows), accounts=[RankedAccount.of(n, a) for n, a in enumerate(rows[:limit], 1)]
-        )
+
+        def page(desk: Desk) -> tuple[int, list[AccountAssessment]]:
+            total, rows = desk.ranked(day, segment, csm_owner, tier, limit)
+            return total, list(rows)  # only the returned rows are assessed in full
+
+        total, rows = access.run(page)
+        result = RankResult(as_of=day, total=total, accounts=[RankedAccount.of(n, a) for n, a in enumerate(rows, 1)])
         return answer(result.summary(), result)
 
     @tools.tool(title="Score account", annotations=READ_ONLY, meta=ui_meta(ACCOUNT_URI))
