@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from matplotlib import rc_context
@@ -21,6 +23,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from skills.backtest.report import BacktestReport
 from skills.playbook.calendar import CalendarPhase
 from skills.playbook.readiness_score import Signal
 from skills.playbook.timing import Trigger
@@ -206,3 +209,43 @@ def value_chart(current_arr: float, proposed_value: float, currency: str) -> str
         ax.invert_yaxis()
         ax.set_title(f"{title}: +{money(proposed_value, currency)} a year", loc="left", fontsize=10)
         return _svg(fig, title)
+
+
+def pipeline_chart(values: Sequence[tuple[str, dict[str, float]]], as_of: date) -> str:
+    """Proposed expansion value of the actionable accounts per tier, one bar group per currency
+    (`values`: (tier, {currency: value}) in tier order; pass one base currency when it covers all)."""
+    currencies = sorted({c for _, amounts in values for c in amounts})
+    unit = currencies[0] if len(currencies) == 1 else "per currency"
+    title = f"Pipeline value by tier ({unit}), as of {as_of.isoformat()}"
+    with _lock, rc_context(_STYLE):
+        fig = _figure(2.6, 0.9, 0.7)
+        ax = fig.add_subplot()
+        width = 0.8 / max(1, len(currencies))
+        top = max([v for _, amounts in values for v in amounts.values()], default=0.0)
+        for k, currency in enumerate(currencies):
+            xs = [x + (k - (len(currencies) - 1) / 2) * width for x in range(len(values))]
+            heights = [amounts.get(currency, 0.0) for _, amounts in values]
+            colour = (EARNED, SEATS, PHASE, POSSIBLE)[k % 4]
+            ax.bar(xs, heights, width=width * 0.9, color=colour, label=currency)
+            for x, h in zip(xs, heights, strict=True):
+                ax.text(x, h, money(h, currency), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(range(len(values)), [tier.replace("_", " ") for tier, _ in values])
+        ax.set_ylim(0, max(top, 1.0) * 1.2)
+        ax.set_xlabel("readiness tier (actionable accounts: gate passed, no blocker)")
+        ax.set_ylabel(f"proposed value a year ({unit})")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        if len(currencies) > 1:
+            ax.legend(loc="upper right", ncols=len(currencies), fontsize=8)
+        ax.set_title(title, loc="left", fontsize=10)
+        return _svg(fig, title)
+
+
+def backtest_lift_svg(report: BacktestReport) -> str:
+    """The backtest lift chart of `server.charts_backtest` as an inline SVG string (its text as paths)."""
+    from server.charts_backtest import lift_chart
+
+    with _lock, tempfile.TemporaryDirectory() as folder:
+        path = lift_chart(report, Path(folder) / "lift.svg")
+        svg = _SVG_START.sub("", path.read_text(encoding="utf-8"), count=1)
+    svg = _SIZE.sub(r'<svg\1 role="img" class="chart"', svg, count=1)
+    return svg.replace("<svg", f'<svg aria-label="{_attr("Backtest lift by tier and by signal")}"', 1)

@@ -17,13 +17,13 @@ from starlette.staticfiles import StaticFiles
 from connectors.errors import DataError, SourceError
 from server.desk import Desk
 from server.store import ProposalStore, StoreError
-from server.web import accounts, book, proposals
+from server.web import accounts, backtest, book, portfolio, proposals
 from server.web.render import page
 from server.web.review import Reviewer
 from server.web.security import SecurityMiddleware, WebSecurity, require_csrf, security
 from server.web.state import DeskState
 
-SECTIONS = (book, accounts, proposals)  # portfolio, backtest: add a module with ROUTES and NAV here
+SECTIONS = (book, accounts, proposals, portfolio, backtest)  # each a module with ROUTES and NAV
 log = logging.getLogger(__name__)
 
 

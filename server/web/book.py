@@ -17,6 +17,7 @@ from skills.assessment import AccountAssessment
 from skills.catalog import EXPANSION_TYPES
 
 PAGE_SIZE = 50
+CHANGES_SHOWN = 10  # the biggest score moves first; `expansion-desk changes` lists them all
 SORTS: dict[str, tuple[str, Callable[[AccountAssessment], Any]]] = {
     "rank": ("rank", lambda a: 0),
     "score": ("score", lambda a: a.score),
@@ -75,6 +76,7 @@ async def book_page(request: Request) -> Response:
     f = read_filters(request)
     day = state.day(f["as_of"])
     book = await run_in_threadpool(state.book, day)
+    changes = await run_in_threadpool(state.changes, day)
     rows = filtered(book, f)
     try:
         number = max(1, int(request.query_params.get("page", "1")))
@@ -102,6 +104,8 @@ async def book_page(request: Request) -> Response:
         sorts={k: label for k, (label, _) in SORTS.items()},
         tier_counts={t: sum(1 for a in book if a.tier == t) for t in TIERS},
         actionable=actionable,
+        changes=changes,
+        changes_shown=changes.changes[:CHANGES_SHOWN],
     )
 
 
