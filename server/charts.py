@@ -218,7 +218,7 @@ def pipeline_chart(values: Sequence[tuple[str, dict[str, float]]], as_of: date) 
     unit = currencies[0] if len(currencies) == 1 else "per currency"
     title = f"Pipeline value by tier ({unit}), as of {as_of.isoformat()}"
     with _lock, rc_context(_STYLE):
-        fig = _figure(2.6, 0.9, 0.7)
+        fig = _figure(2.8, 1.0, 0.7)
         ax = fig.add_subplot()
         width = 0.8 / max(1, len(currencies))
         top = max([v for _, amounts in values for v in amounts.values()], default=0.0)
@@ -228,14 +228,15 @@ def pipeline_chart(values: Sequence[tuple[str, dict[str, float]]], as_of: date) 
             colour = (EARNED, SEATS, PHASE, POSSIBLE)[k % 4]
             ax.bar(xs, heights, width=width * 0.9, color=colour, label=currency)
             for x, h in zip(xs, heights, strict=True):
-                ax.text(x, h, money(h, currency), ha="center", va="bottom", fontsize=7)
+                if h:
+                    ax.text(x, h, f" {money(h, currency)}", ha="center", va="bottom", rotation=90, fontsize=7)
         ax.set_xticks(range(len(values)), [tier.replace("_", " ") for tier, _ in values])
-        ax.set_ylim(0, max(top, 1.0) * 1.2)
+        ax.set_ylim(0, max(top, 1.0) * 1.7)  # room for the value written above each bar
         ax.set_xlabel("readiness tier (actionable accounts: gate passed, no blocker)")
-        ax.set_ylabel(f"proposed value a year ({unit})")
+        ax.set_ylabel(f"value a year ({unit})")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         if len(currencies) > 1:
-            ax.legend(loc="upper right", ncols=len(currencies), fontsize=8)
+            ax.legend(loc="upper right", ncols=len(currencies), fontsize=8)  # currencies: one colour each
         ax.set_title(title, loc="left", fontsize=10)
         return _svg(fig, title)
 

@@ -120,7 +120,7 @@ def test_portfolio_shows_the_figures_of_portfolio(client: TestClient, setup: tup
             assert money(value, currency) in row
     chart = section(text, r"<svg.*?</svg>")
     assert 'aria-label="Pipeline value by tier (per currency), as of' in chart
-    assert "proposed value a year (per currency)" in chart and "readiness tier" in chart
+    assert "value a year (per currency)" in chart and "readiness tier" in chart
     for currency in ("EUR", "GBP", "USD"):
         assert f">{currency}<" in chart or f"{currency} " in chart
 
