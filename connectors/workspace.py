@@ -115,6 +115,7 @@ class Workspace:
             )
         self.path = path
         self.rules = rules
+        self._book_usage: tuple[date, dict[str, UsageFacts] | None] | None = None
         problems = Problems()
         self.catalog = self._load_catalog(problems)
         self.default_as_of = self._load_manifest(problems).as_of
@@ -273,12 +274,18 @@ class Workspace:
         return found
 
     def snapshot(self, account_id: str, as_of: date) -> AccountSnapshot:
+        """One account; its usage comes from the last whole-book aggregate of that day when there is one
+        (the same SQL, so the same facts), else from a query scoped to the account."""
         account = self.resolve(account_id)
+        book = self._book_usage
+        if book is not None and book[0] == as_of:
+            return self._build(account, as_of, book[1])
         facts = self._usage(Scope("usage_events", account.account_id), as_of)
         return self._build(account, as_of, facts)
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
         facts = self._usage(Scope("usage_events"), as_of)
+        self._book_usage = (as_of, facts)
         total = len(self._accounts)
         for done, account in enumerate(self._accounts.values(), start=1):
             yield self._build(account, as_of, facts)

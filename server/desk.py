@@ -154,6 +154,7 @@ class Desk:
         self._lock = threading.RLock()
         self._fingerprint = self._source_fingerprint()
         self._books: dict[date, list[AccountAssessment]] = {}
+        self._indexed: dict[date, dict[str, AccountAssessment]] = {}
 
     def _source_fingerprint(self) -> object | None:
         fingerprint = getattr(self.source, "fingerprint", None)
@@ -172,6 +173,7 @@ class Desk:
             self.rules = self.settings.rules.with_catalog(self.source.catalog)
         self._fingerprint = self._source_fingerprint()
         self._books.clear()
+        self._indexed.clear()
         self._peers.clear()
 
     def as_of(self, value: str | date | None = None) -> date:
@@ -203,7 +205,14 @@ class Desk:
         return self._peers[day]
 
     def assess(self, account_id: str, as_of: str | date | None = None) -> AccountAssessment:
-        snapshot = self.snapshot(account_id, as_of)
+        """From the kept book of that day when the id is in it (the same assessment), else computed."""
+        day = self.as_of(as_of)
+        with self._lock:
+            self._refresh()
+            found = self._indexed.get(day, {}).get(account_id)
+        if found is not None:
+            return found
+        snapshot = self.snapshot(account_id, day)
         return assess(snapshot, self.peers(snapshot.as_of), self.rules)
 
     def csm(self, name: str) -> str:
@@ -270,6 +279,7 @@ class Desk:
             ranked.sort(key=rank_order)
             if self._fingerprint is not None:
                 self._books[day] = ranked
+                self._indexed[day] = {a.account_id: a for a in ranked}
             return ranked
 
     def rank(

@@ -16,6 +16,8 @@ def test_a_warm_rank_reuses_the_book_and_a_changed_file_reloads_it(tmp_path: Pat
     first = desk.rank()
     assert desk.rank()[0] is first[0]  # the same assessment objects: nothing recomputed
     assert [a.account_id for a in desk.rank(limit=1)] == [first[0].account_id]
+    assert desk.assess(first[0].account_id) is first[0]  # score_account on a warm server: no recomputation
+    assert desk.assess(first[0].account_id.lower()) == first[0]  # other spellings take the computed path
     accounts = (root / "accounts.csv").read_text(encoding="utf-8")
     (root / "accounts.csv").write_text(accounts.replace("Beta", "Beta Renamed"), encoding="utf-8")
     names = {a.name for a in desk.rank()}
