@@ -25,31 +25,13 @@ import httpx
 from connectors.cache import TtlCache
 from connectors.config import GongConfig, HttpConfig, env_secret
 from connectors.errors import SourceError
-from connectors.http import MAX_PAGES, ApiClient, ApiError, Json, Request, Sleep, dig, items
+from connectors.http import MAX_PAGES, ApiClient, ApiError, Json, Pacer, Request, Sleep, dig, items
 from skills.conversations.extraction import INTERNAL, speaker_label
 from skills.snapshot import Account, Interaction
 
 PROVIDER = "gong"
 TRANSCRIPT_BATCH = 100
 Clock = Callable[[], float]
-
-
-class Pacer:
-    """At most `per_second` requests per second across threads: each waits for its slot."""
-
-    def __init__(self, per_second: float, sleep: Sleep, clock: Clock) -> None:
-        self.interval = 1.0 / per_second
-        self._sleep, self._clock = sleep, clock
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self._sleep(start - now)
 
 
 def iso(moment: datetime) -> str:

@@ -152,42 +152,53 @@ class ClaudeDrafter:
         return messages
 
     def _create(self, messages: list[MessageParam]) -> Message:
-        system: list[TextBlockParam] = [
-            {"type": "text", "text": system_prompt(), "cache_control": {"type": "ephemeral"}}
-        ]
-        return self._client.messages.create(
-            model=self._settings.model,
-            max_tokens=self._settings.max_tokens,
-            system=system,
-            tools=[draft_tool()],
-            tool_choice={"type": "tool", "name": TOOL_NAME},
-            messages=messages,
+        return forced_tool_call(
+            self._client, self._settings.model, self._settings.max_tokens, system_prompt(), draft_tool(), messages
         )
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = retry_after(exc)
-        return after if after is not None else BACKOFF_S * 2 ** (state.attempt_number - 1)
 
     def _retrying(self) -> Retrying:
-        return Retrying(
-            retry=retry_if_exception_type(RETRYABLE),
-            wait=self._wait,
-            stop=stop_any(
-                stop_after_attempt(self._settings.max_attempts),
-                _OverBudget(self._settings.max_retry_wait_s, self._wait),
-            ),
-            sleep=self._sleep,
-            reraise=True,
-        )
+        return retrying(self._settings.max_attempts, self._settings.max_retry_wait_s, self._sleep)
+
+
+def forced_tool_call(
+    client: anthropic.Anthropic, model: str, max_tokens: int, system: str, tool: ToolParam, messages: list[MessageParam]
+) -> Message:
+    """One Messages call that must answer with `tool`; the static system block is marked for prompt caching."""
+    blocks: list[TextBlockParam] = [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+    return client.messages.create(
+        model=model,
+        max_tokens=max_tokens,
+        system=blocks,
+        tools=[tool],
+        tool_choice={"type": "tool", "name": tool["name"]},
+        messages=messages,
+    )
+
+
+def retry_wait(state: RetryCallState) -> float:
+    """The server's retry-after when it gave one, else exponential backoff from BACKOFF_S."""
+    exc = state.outcome.exception() if state.outcome else None
+    after = retry_after(exc)
+    return after if after is not None else BACKOFF_S * 2 ** (state.attempt_number - 1)
+
+
+def retrying(max_attempts: int, budget_s: float, sleep: Callable[[float], None]) -> Retrying:
+    """tenacity owns the retries (the SDK's are off): 429, 5xx, 529 and connection errors, up to
+    `max_attempts`, stopping early when the next wait would take the total past `budget_s`."""
+    return Retrying(
+        retry=retry_if_exception_type(RETRYABLE),
+        wait=retry_wait,
+        stop=stop_any(stop_after_attempt(max_attempts), _OverBudget(budget_s)),
+        sleep=sleep,
+        reraise=True,
+    )
 
 
 class _OverBudget(stop_base):
     """Stop when the next wait would take the total time spent waiting past the budget."""
 
-    def __init__(self, budget_s: float, wait: Callable[[RetryCallState], float]) -> None:
+    def __init__(self, budget_s: float) -> None:
         self._budget_s = budget_s
-        self._wait = wait
 
     def __call__(self, state: RetryCallState) -> bool:
-        return state.idle_for + self._wait(state) > self._budget_s
+        return state.idle_for + retry_wait(state) > self._budget_s

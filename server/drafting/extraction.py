@@ -23,13 +23,11 @@ from typing import Protocol
 
 import anthropic
 import httpx2
-from anthropic.types import Message, TextBlockParam, ToolParam
+from anthropic.types import Message, MessageParam, ToolParam
 from pydantic import ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_any
-from tenacity.stop import stop_base
 
 from server.drafting import templates
-from server.drafting.claude import BACKOFF_S, RETRYABLE, describe, retry_after
+from server.drafting.claude import describe, forced_tool_call, retrying
 from server.settings import ExtractionSettings, Settings
 from skills.catalog import Catalog
 from skills.conversations.extraction import Grounded, ground
@@ -121,18 +119,9 @@ class ClaudeReader:
         )
 
     def read(self, interaction: Interaction, catalog: Catalog) -> list[SignalClaim]:
-        retrying = Retrying(
-            retry=retry_if_exception_type(RETRYABLE),
-            wait=self._wait,
-            stop=stop_any(
-                stop_after_attempt(self._settings.max_attempts),
-                _OverBudget(self._settings.max_retry_wait_s, self._wait),
-            ),
-            sleep=self._sleep,
-            reraise=True,
-        )
+        retry = retrying(self._settings.max_attempts, self._settings.max_retry_wait_s, self._sleep)
         try:
-            response = retrying(self._create, user_prompt(interaction, catalog))
+            response = retry(self._create, user_prompt(interaction, catalog))
         except anthropic.APIError as exc:
             raise ExtractionError(describe(exc)) from exc
         block = next((b for b in response.content if b.type == "tool_use" and b.name == TOOL_NAME), None)
@@ -144,30 +133,10 @@ class ClaudeReader:
             raise ExtractionError(f"answer outside the schema: {exc.errors()[0]['msg']}") from exc
 
     def _create(self, prompt: str) -> Message:
-        system: list[TextBlockParam] = [
-            {"type": "text", "text": system_prompt(), "cache_control": {"type": "ephemeral"}}
-        ]
-        return self._client.messages.create(
-            model=self.model,
-            max_tokens=self._settings.max_tokens,
-            system=system,
-            tools=[extraction_tool()],
-            tool_choice={"type": "tool", "name": TOOL_NAME},
-            messages=[{"role": "user", "content": prompt}],
+        messages: list[MessageParam] = [{"role": "user", "content": prompt}]
+        return forced_tool_call(
+            self._client, self.model, self._settings.max_tokens, system_prompt(), extraction_tool(), messages
         )
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = retry_after(exc)
-        return after if after is not None else BACKOFF_S * 2 ** (state.attempt_number - 1)
-
-
-class _OverBudget(stop_base):
-    def __init__(self, budget_s: float, wait: Callable[[RetryCallState], float]) -> None:
-        self._budget_s, self._wait = budget_s, wait
-
-    def __call__(self, state: RetryCallState) -> bool:
-        return state.idle_for + self._wait(state) > self._budget_s
 
 
 @dataclass
