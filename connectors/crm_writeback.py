@@ -210,12 +210,7 @@ class HubSpotWriter:
             f"/crm/v3/objects/deals/{quote(push.proposal_id, safe='')}",
             {"idProperty": self.config.proposal_id_property, "properties": fields},
         )
-        try:
-            return self.api.send(request)
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self.api.find(request)
 
     def plan(self, push: ExpansionPush) -> tuple[PlannedWrite, ...]:
         found = self.find(push)
@@ -314,12 +309,7 @@ class SalesforceWriter:
 
     def find(self, push: ExpansionPush) -> Json:
         fields = ",".join(["Id", *self.opportunity_fields(push, creating=True)])
-        try:
-            return self.api.send(Request("GET", self._by_proposal(push), {"fields": fields}))
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self.api.find(Request("GET", self._by_proposal(push), {"fields": fields}))
 
     def plan(self, push: ExpansionPush) -> tuple[PlannedWrite, ...]:
         found = self.find(push)

@@ -25,7 +25,7 @@ import httpx
 from connectors.cache import TtlCache
 from connectors.config import GongConfig, HttpConfig, env_secret
 from connectors.errors import SourceError
-from connectors.http import MAX_PAGES, ApiClient, ApiError, Json, Pacer, Request, Sleep, dig, items
+from connectors.http import MAX_PAGES, ApiClient, Json, Pacer, Request, Sleep, dig, items
 from skills.conversations.extraction import INTERNAL, speaker_label
 from skills.snapshot import Account, Interaction
 
@@ -173,12 +173,9 @@ class Gong:
             if request is None:
                 return
             self._pacer.wait()
-            try:
-                body = self.api.send(request)
-            except ApiError as exc:
-                if exc.status == 404:
-                    return
-                raise
+            body = self.api.find(request)  # 404: "No calls found" in the window
+            if body is None:
+                return
             yield body
             request = _next_page(request, body)
         raise SourceError(self.name, f"POST {first.url}: more than {MAX_PAGES} pages; stopped")

@@ -173,6 +173,15 @@ class ApiClient:
         self._pause_lock = threading.Lock()
         self._pause = 0.0
 
+    def find(self, request: Request) -> Json:
+        """Like `send`, but None when the record or page does not exist (404) instead of an error."""
+        try:
+            return self.send(request)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def send(self, request: Request) -> Json:
         """The JSON body of `request`, retried within the configured bounds; SourceError otherwise."""
         retrying = tenacity.Retrying(

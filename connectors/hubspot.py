@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.config import Getter, HttpConfig, HubSpotConfig, build_record, mapped
 from connectors.errors import UnknownAccountError
-from connectors.http import ApiClient, ApiError, Json, Pacer, Request, Sleep, bearer, dig, items
+from connectors.http import ApiClient, Json, Pacer, Request, Sleep, bearer, dig, items
 from connectors.source import id_then_search
 from skills.snapshot import Account, Contact, Deal, Ticket
 
@@ -83,12 +83,10 @@ class HubSpot:
         request = Request(
             "GET", f"/crm/v3/objects/companies/{account_id}", {"properties": ",".join(self._company_properties)}
         )
-        try:
-            return self._account(self.api.send(request))
-        except ApiError as exc:
-            if exc.status == 404:
-                raise self._unknown(account_id) from None
-            raise
+        found = self.api.find(request)
+        if found is None:
+            raise self._unknown(account_id)
+        return self._account(found)
 
     def contacts(self, account: Account) -> list[Contact]:
         wanted = [p for p in self.config.contact_fields.values() if p]
