@@ -164,6 +164,18 @@ def _percent_after(text: str, raws: list[_Raw], i: int) -> int:
     return 0
 
 
+def _figure(text: str, start: int, end: int, value: Decimal, kind: FigureKind, currency: str | None) -> Figure:
+    """A parsed figure; one with a currency is money, whatever it looked like alone."""
+    return Figure(
+        kind="money" if currency else kind,
+        text=text[start:end],
+        start=start,
+        end=end,
+        value=value,
+        currency=currency,
+    )
+
+
 def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Iterator[Figure]:
     """Every figure in `text`, in order, by the rules in this module's docstring."""
     raws, i = _raw(text), 0
@@ -208,14 +220,7 @@ def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Itera
                 currency = _currency_after(text, raws, j, currency_codes)
                 if currency:
                     end, j = raws[j].end, j + 1
-            yield Figure(
-                kind="money" if currency else kind,
-                text=text[start:end],
-                start=start,
-                end=end,
-                value=value,
-                currency=currency,
-            )
+            yield _figure(text, start, end, value, kind, currency)
             i = j
             continue
         if r.kind == "word":
@@ -257,14 +262,7 @@ def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Itera
                 if words == ["one"] and not currency and kind == "count":
                     i += 1
                     continue
-                yield Figure(
-                    kind="money" if currency else kind,
-                    text=text[start:end],
-                    start=start,
-                    end=end,
-                    value=value,
-                    currency=currency,
-                )
+                yield _figure(text, start, end, value, kind, currency)
                 i = j
                 continue
         i += 1
