@@ -19,7 +19,7 @@ from rich.progress import Progress as RichProgress
 from connectors.errors import DataError, SourceError, UnknownAccountError
 from connectors.source import Progress
 from server.desk import Desk, unsourced_kinds
-from server.settings import SettingsError, load_settings
+from server.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True)
@@ -81,10 +81,14 @@ def data_options(func: F) -> F:
     return func
 
 
-def open_desk(workspace: Path | None, config: Path | None) -> Desk:
+def settings_for(workspace: Path | None, config: Path | None) -> Settings:
+    """The settings from `--config` (file and environment), with `--workspace` over them when given."""
     settings = load_settings(config)
-    if workspace is not None:
-        settings = settings.model_copy(update={"workspace": workspace})
+    return settings if workspace is None else settings.model_copy(update={"workspace": workspace})
+
+
+def open_desk(workspace: Path | None, config: Path | None) -> Desk:
+    settings = settings_for(workspace, config)
     if kinds := unsourced_kinds(settings):
         err.print(
             f"[yellow]note:[/yellow] no workspace folder given, so {', '.join(kinds)} have no source "

@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from server.cli.common import emit_json, err, out, progress_bar, user_errors
+from server.cli.common import emit_json, err, out, progress_bar, settings_for, user_errors
 from server.desk import parse_as_of
-from server.settings import load_settings
 
 
 @click.command()
@@ -51,9 +50,7 @@ def sources_check(workspace: Path | None, config: Path | None, as_json: bool) ->
     from server.desk import open_workspace, uses_workspace
 
     with user_errors():
-        settings = load_settings(config)
-        if workspace is not None:
-            settings = settings.model_copy(update={"workspace": workspace})
+        settings = settings_for(workspace, config)
         ws = open_workspace(settings) if uses_workspace(settings) else None
         results = check_sources(settings.connectors, settings.rules, ws)
     if as_json:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import uvicorn
 
-from server.cli.common import user_errors
+from server.cli.common import settings_for, user_errors
 from server.desk import Desk
 from server.mcp.auth import (
     RedactQueryStrings,
@@ -19,7 +19,6 @@ from server.mcp.auth import (
     transport_security,
 )
 from server.mcp.server import build_server
-from server.settings import load_settings
 
 NO_TOKEN = (
     "refusing to serve HTTP on {host} without a bearer token: set EXPANSION_DESK_HTTP_TOKEN "
@@ -48,9 +47,7 @@ def serve(
     EXPANSION_DESK_HTTP_TOKEN is enforced whenever it is set, and required off loopback.
     """
     with user_errors():
-        settings = load_settings(config)
-        if workspace is not None:
-            settings = settings.model_copy(update={"workspace": workspace})
+        settings = settings_for(workspace, config)
         host = host or settings.serve.host
         port = port or settings.serve.port
         token = settings.http_token.get_secret_value() if settings.http_token else ""

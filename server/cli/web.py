@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from server.cli.common import user_errors
+from server.cli.common import settings_for, user_errors
 from server.desk import Desk
 from server.mcp.auth import is_loopback
-from server.settings import load_settings
 
 NO_TOKEN = (
     "refusing to serve the review desk on {host} without a token: set EXPANSION_DESK_HTTP_TOKEN "
@@ -40,9 +39,7 @@ def web(workspace: Path | None, config: Path | None, host: str, port: int) -> No
     from server.web.security import allowed_hosts
 
     with user_errors():
-        settings = load_settings(config)
-        if workspace is not None:
-            settings = settings.model_copy(update={"workspace": workspace})
+        settings = settings_for(workspace, config)
         token = settings.http_token.get_secret_value() if settings.http_token else ""
         if not token and not is_loopback(host):
             raise click.UsageError(NO_TOKEN.format(host=host))
