@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,12 +111,17 @@ def open_source(settings: Settings) -> SnapshotSource:
 def gc_paused() -> Iterator[None]:
     """Ranking a book allocates ~40 small immutable models per account and frees almost none, so
     cyclic-GC passes over the growing heap cost as much as the work itself (half the time at 10,000
-    accounts). The objects hold no reference cycles; refcounting still frees them."""
+    accounts). The objects hold no reference cycles; refcounting still frees them.
+
+    On the way out the survivors are frozen (moved out of the collector's generations): otherwise
+    the first collection after the pause walks every one of them again (0.5 s at 10,000 accounts),
+    and a server keeping the book would walk it on every full collection, a pause a caller waits on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -127,6 +133,18 @@ def _extraction(settings: Settings, rules: Rules) -> SignalExtraction | None:
     from server.drafting.extraction import extraction_from_settings
 
     return extraction_from_settings(settings, rules)
+
+
+def book_filter(
+    segment: str | None, csm_owner: str | None, tier: ReadinessTier | None
+) -> Callable[[AccountAssessment], bool]:
+    """The accounts a ranking asks for: one segment, one CSM (any letter case), one tier; None is any."""
+    owner = csm_owner.lower() if csm_owner is not None else None
+    return lambda a: (
+        (segment is None or a.segment == segment)
+        and (owner is None or a.csm_owner.lower() == owner)
+        and (tier is None or a.tier == tier)
+    )
 
 
 class Desk:
@@ -251,14 +269,7 @@ class Desk:
         if limit is not None and limit < 1:
             raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
         day = self.as_of(as_of)
-        wanted = csm_owner.lower() if csm_owner is not None else None
-        chosen = [
-            a
-            for a in self.book(day, progress)
-            if (segment is None or a.segment == segment)
-            and (wanted is None or a.csm_owner.lower() == wanted)
-            and (tier is None or a.tier == tier)
-        ]
+        chosen = list(filter(book_filter(segment, csm_owner, tier), self.book(day, progress)))
         return len(chosen), iter(chosen[:limit] if limit else chosen)
 
     def book(self, day: date, progress: Progress | None = None) -> list[AccountAssessment]:
@@ -269,18 +280,57 @@ class Desk:
             if cached is not None:
                 return cached
             with gc_paused():
-                snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
-                peers = self.peers(day, snapshots)
-                ranked = []
-                for done, snapshot in enumerate(snapshots, start=1):
-                    ranked.append(assess(snapshot, peers, self.rules))
-                    if progress:
-                        progress(done, len(snapshots))
+                ranked = list(self._assessments(day, progress))
             ranked.sort(key=rank_order)
             if self._fingerprint is not None:
                 self._books[day] = ranked
                 self._indexed[day] = {a.account_id: a for a in ranked}
             return ranked
+
+    def _assessments(self, day: date, progress: Progress | None) -> Iterator[AccountAssessment]:
+        """Every account assessed at `day`, in the source's order; each snapshot is let go once assessed."""
+        snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
+        peers = self.peers(day, snapshots)
+        total = len(snapshots)
+        snapshots.reverse()
+        for done in range(1, total + 1):
+            yield assess(snapshots.pop(), peers, self.rules)
+            if progress:
+                progress(done, total)
+
+    def ranked_text(
+        self,
+        encode: Callable[[AccountAssessment], str],
+        as_of: str | date | None = None,
+        segment: str | None = None,
+        csm_owner: str | None = None,
+        tier: ReadinessTier | None = None,
+        limit: int | None = None,
+    ) -> Iterator[str]:
+        """As `ranked`, each account already written out by `encode` (its JSON, say), for a one-shot
+        caller. Unless the day's book is kept, each assessment is encoded as soon as it is made and
+        the text parked in a temporary file until the order is known: a big book is never held
+        whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk)."""
+        day = self.as_of(as_of)
+        with self._lock:
+            self._refresh()
+            kept = day in self._books
+        if kept:
+            yield from map(encode, self.ranked(day, segment, csm_owner, tier, limit)[1])
+            return
+        wanted = book_filter(segment, csm_owner, tier)
+        order: list[tuple[tuple[int, float, str], int, int]] = []
+        with tempfile.TemporaryFile() as parked:
+            with gc_paused():
+                for assessment in self._assessments(day, None):
+                    if wanted(assessment):
+                        text = encode(assessment).encode()
+                        order.append((rank_order(assessment), parked.tell(), len(text)))
+                        parked.write(text)
+            order.sort()
+            for _, offset, length in order[:limit] if limit else order:
+                parked.seek(offset)
+                yield parked.read(length).decode()
 
     def rank(
         self,

@@ -259,5 +259,9 @@ def test_bad_arr_history_names_file_line_and_column(tmp_path: Path) -> None:
     ]
     code, out = run("portfolio", "--workspace", str(workspace(tmp_path / "rows", rows)))
     assert code == 2
+    checked_code, checked = run("sources", "check", "--workspace", str(tmp_path / "rows"))
+    assert checked_code == 2 and "arr_history.csv line 4 column 'month'" in checked
+    ranked_code, _ = run("rank", "--json", "--workspace", str(tmp_path / "rows"))
+    assert ranked_code == 0  # the ranking does not read arr_history.csv, so its problems do not stop it
     assert "arr_history.csv line 4 column 'month'" in out and "second row for account ACC-1" in out
     assert "arr_history.csv line 5 column 'account_id'" in out and "give its currency" in out

@@ -15,6 +15,7 @@ from server.cli.render import (
     RANK_COLUMNS,
     TABLE_COLUMNS,
     parse_columns,
+    json_text,
     print_assessment,
     rank_table,
     write_csv,
@@ -79,13 +80,12 @@ def rank(
                 rows = desk.rank(as_of, segment, owner, tier, limit, progress=progress)
             out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}", picked, out.width))
             return
-        _, stream = desk.ranked(as_of, segment, owner, tier, limit)
-        if chosen == "json":
-            write_json(sys.stdout, stream, picked or None)
-        elif chosen == "jsonl":
-            write_jsonl(sys.stdout, stream, picked or None)
-        else:
-            write_csv(sys.stdout, stream, picked)
+        if chosen == "csv":
+            write_csv(sys.stdout, desk.ranked(as_of, segment, owner, tier, limit)[1], picked)
+            return
+        write = write_json if chosen == "json" else write_jsonl
+        encode = json_text(picked or None, 2 if chosen == "json" else None)
+        write(sys.stdout, desk.ranked_text(encode, as_of, segment, owner, tier, limit))
 
 
 @click.command()

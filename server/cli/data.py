@@ -52,6 +52,8 @@ def sources_check(workspace: Path | None, config: Path | None, as_json: bool) ->
     with user_errors():
         settings = settings_for(workspace, config)
         ws = open_workspace(settings) if uses_workspace(settings) else None
+        if ws is not None:
+            ws.check_files_read_on_use()
         results = check_sources(settings.connectors, settings.rules, ws)
     if as_json:
         emit_json(results)

@@ -157,21 +157,28 @@ def rank_table(
     return table
 
 
-def write_json(stream: IO[str], rows: Iterable[AccountAssessment], columns: Sequence[str] | None = None) -> None:
-    """A JSON list, one account serialised at a time (pydantic's encoder), laid out as `json.dumps(indent=2)`."""
+def json_text(columns: Sequence[str] | None, indent: int | None) -> Callable[[AccountAssessment], str]:
+    """One account as JSON (pydantic's encoder), only `columns` when given; indented as an item of
+    a `json.dumps(indent=2)` list when `indent`."""
     include = set(columns) if columns else None
+    if indent is None:
+        return lambda a: a.model_dump_json(include=include)
+    return lambda a: a.model_dump_json(indent=indent, include=include).replace("\n", "\n  ")
+
+
+def write_json(stream: IO[str], items: Iterable[str]) -> None:
+    """A JSON list of items already encoded by `json_text(..., indent=2)`, written as they come."""
     first = True
-    for a in rows:
+    for item in items:
         stream.write("[\n  " if first else ",\n  ")
-        stream.write(a.model_dump_json(indent=2, include=include).replace("\n", "\n  "))
+        stream.write(item)
         first = False
     stream.write("[]\n" if first else "\n]\n")
 
 
-def write_jsonl(stream: IO[str], rows: Iterable[AccountAssessment], columns: Sequence[str] | None = None) -> None:
-    include = set(columns) if columns else None
-    for a in rows:
-        stream.write(a.model_dump_json(include=include) + "\n")
+def write_jsonl(stream: IO[str], items: Iterable[str]) -> None:
+    for item in items:
+        stream.write(item + "\n")
 
 
 def write_csv(stream: IO[str], rows: Iterable[AccountAssessment], columns: Sequence[str] = CSV_COLUMNS) -> None:
