@@ -215,7 +215,7 @@ def naive_path(directory: Path, out: Path) -> None:
         )
         for a in accounts
     ]
-    peers = segment_peers(peer_metrics(s, rules) for s in snapshots)
+    peers = segment_peers(peer_metrics(s.account, s.usage) for s in snapshots)
     ranked = sorted((assess(s, peers, rules) for s in snapshots), key=rank_order)
     out.write_text(json.dumps(to_jsonable_python(ranked), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

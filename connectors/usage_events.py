@@ -21,9 +21,16 @@ REQUIRED = ("ts", "account_id", "user_id", "event")
 MAX_ISSUES = 50
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE_BYTES = 1_000_000
-TEXT_TIMESTAMP_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
+OFFSET_AWARE_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
+TEXT_TIMESTAMP_UTC = (
+    "CASE WHEN length(ts) = 19 AND ts[14] = ':' AND ts[17] = ':' THEN TRY_CAST(ts AS TIMESTAMP) "
+    f"ELSE {OFFSET_AWARE_UTC} END"
+)
 """The one timestamp convention in SQL: with the session in UTC, an offset is converted to UTC and a
-timestamp without one is taken as UTC. A Parquet TIMESTAMP column is UTC already and read as is."""
+timestamp without one is taken as UTC. A Parquet TIMESTAMP column is UTC already and read as is.
+Text of the exact form `YYYY-MM-DD HH:MM:SS` has no room for an offset and is read as a plain
+timestamp (the same instant, a third of the parsing time of a 10M-row CSV); any other form takes the
+offset-aware cast, which is the only way an offset is honoured (a plain cast drops it silently)."""
 REJECTS = {
     "MISSING COLUMNS": "has fewer cells than the header; check for a missing comma",
     "TOO MANY COLUMNS": "has more cells than the header; check for an extra comma or an unquoted value",
@@ -81,29 +88,31 @@ class UsageEvents:
         self.db.execute("SET enable_progress_bar = false")
         reader = f"read_parquet({_sql_text(str(self.path))})" if self.path.suffix == ".parquet" else self._csv_reader()
         self.db.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {reader}")
-        self.db.execute("CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events")
         self._check_columns()
         self.known = known_accounts
         self.db.execute("CREATE TEMP TABLE known_accounts (account_id VARCHAR)")
         if known_accounts:
             self.db.execute("INSERT INTO known_accounts SELECT unnest($ids)", {"ids": sorted(known_accounts)})
-        if self.path.suffix != ".parquet":
-            # CSV is parsed once into a table; its rejected lines (ragged, bad bytes, oversize) are read first
-            self.db.execute("CREATE TEMP TABLE csv_events AS SELECT * FROM raw_events")
-            self._check_rejects()
-            self.db.execute("CREATE OR REPLACE TEMP VIEW raw_events AS SELECT * FROM csv_events")
-            self.db.execute(
-                "CREATE OR REPLACE TEMP VIEW numbered_events AS SELECT row_no, * EXCLUDE (row_no) FROM csv_events"
-            )
-        self._check_values()
         typed = ", ".join(
             f"{self.ts_utc} AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
         )
-        # Parquet is columnar: every query scans the file directly. CSV is parsed once into a table.
-        kind = "VIEW" if self.path.suffix == ".parquet" else "TABLE"
-        self.db.execute(f"CREATE TEMP {kind} usage_events AS SELECT {typed} FROM raw_events")
-        if self.path.suffix != ".parquet":
-            self.db.execute("DROP TABLE csv_events")
+        if self.path.suffix == ".parquet":  # columnar: every query scans the file directly
+            self.db.execute(
+                "CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
+            )
+            self._check_values(self._bad_values("raw_events", self.ts_utc))
+            self.db.execute(f"CREATE TEMP VIEW usage_events AS SELECT {typed} FROM raw_events")
+            return
+        # CSV is parsed once, straight into the typed table; its rejected lines (ragged, bad bytes,
+        # oversize) are read first. Lines are numbered only when a value is bad, by reading it again.
+        self.db.execute(f"CREATE TEMP TABLE usage_events AS SELECT {typed} FROM raw_events")
+        self._check_rejects()
+        if self._bad_values("usage_events", "ts"):
+            self.db.execute("DROP TABLE usage_events")
+            self.db.execute(
+                "CREATE TEMP TABLE numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
+            )
+            self._check_values(True)
 
     def _csv_reader(self) -> str:
         header = _csv_header(self.path)
@@ -129,9 +138,6 @@ class UsageEvents:
         """Lines DuckDB could not parse: too few or many cells, bad bytes, a line over the size cap."""
         total = self.db.execute("SELECT COUNT(DISTINCT line) FROM reject_errors").fetchone()
         if not total or not total[0]:
-            self.db.execute(
-                "CREATE OR REPLACE TEMP TABLE csv_events AS SELECT row_number() OVER () AS row_no, * FROM csv_events"
-            )
             return
         rows = self.db.execute(
             "SELECT line, min(error_type), min(error_message) FROM reject_errors GROUP BY line ORDER BY line "
@@ -162,43 +168,50 @@ class UsageEvents:
                 [DataIssue(file=self.path.name, line=1, message=f"missing required column(s): {', '.join(missing)}")]
             )
 
-    def _check_values(self) -> None:
-        """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
-        offset = 0 if self.path.suffix == ".parquet" else 1
-        checks = [
-            ("ts", f"{self.ts_utc} IS NULL", "not an ISO 8601 timestamp"),
+    @staticmethod
+    def _cell_checks(ts: str) -> list[tuple[str, str, str]]:
+        """(column, condition of a bad cell, message), with `ts` the timestamp as SQL reads it."""
+        return [
+            ("ts", f"{ts} IS NULL", "not an ISO 8601 timestamp"),
             (
                 "ts",
-                f"{self.ts_utc} NOT BETWEEN TIMESTAMP '{EARLIEST_DAY}' AND TIMESTAMP '{LATEST_DAY} 23:59:59'",
+                f"{ts} NOT BETWEEN TIMESTAMP '{EARLIEST_DAY}' AND TIMESTAMP '{LATEST_DAY} 23:59:59'",
                 f"out of range: must be between {EARLIEST_DAY} and {LATEST_DAY}",
             ),
             *((c, f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''", "is empty") for c in REQUIRED[1:]),
-            (
-                "account_id",
-                "CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM known_accounts)",
-                "account not in accounts.csv",
-            ),
         ]
-        if not self.known:  # no account could be read: accounts.csv's own problems say why
-            checks = checks[:-1]
-        cheap = " OR ".join(f"({cond})" for _, cond, _ in checks[:-1])
-        ids = {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM raw_events").fetchall()}
-        total = self.db.execute(f"SELECT COUNT(*) FROM raw_events WHERE {cheap}").fetchone()
-        if (total and total[0]) or (self.known and ids - self.known):
-            union = " UNION ALL ".join(
-                f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
-                f"FROM numbered_events WHERE {cond}"
-                for col, cond, msg in checks
-            )
-            count = self.db.execute(f"SELECT COUNT(*) FROM ({union})").fetchone()
-            rows = self.db.execute(f"SELECT * FROM ({union}) ORDER BY row_no, col LIMIT {MAX_ISSUES}").fetchall()
-            raise DataError(
-                [
-                    DataIssue(file=self.path.name, line=int(n) + offset, column=c, value=v, message=m)
-                    for n, c, v, m in rows
-                ],
-                int(count[0]) if count else len(rows),
-            )
+
+    def _bad_values(self, relation: str, ts: str) -> bool:
+        """Whether any cell of `relation` is bad: one cheap scan, the accounts compared as a set."""
+        cheap = " OR ".join(f"({cond})" for _, cond, _ in self._cell_checks(ts))
+        total = self.db.execute(f"SELECT COUNT(*) FROM {relation} WHERE {cheap}").fetchone()
+        if total and total[0]:
+            return True
+        if not self.known:
+            return False
+        ids = {row[0] for row in self.db.execute(f"SELECT DISTINCT account_id FROM {relation}").fetchall()}
+        return bool(ids - self.known)
+
+    def _check_values(self, bad: bool) -> None:
+        """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
+        if not bad:
+            return
+        offset = 0 if self.path.suffix == ".parquet" else 1
+        checks = self._cell_checks(self.ts_utc)
+        if self.known:  # with no account read, accounts.csv's own problems say why
+            unknown = "CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM known_accounts)"
+            checks.append(("account_id", unknown, "account not in accounts.csv"))
+        union = " UNION ALL ".join(
+            f"SELECT row_no, '{col}' AS col, CAST({col} AS VARCHAR) AS val, '{msg}' AS msg "
+            f"FROM numbered_events WHERE {cond}"
+            for col, cond, msg in checks
+        )
+        count = self.db.execute(f"SELECT COUNT(*) FROM ({union})").fetchone()
+        rows = self.db.execute(f"SELECT * FROM ({union}) ORDER BY row_no, col LIMIT {MAX_ISSUES}").fetchall()
+        raise DataError(
+            [DataIssue(file=self.path.name, line=int(n) + offset, column=c, value=v, message=m) for n, c, v, m in rows],
+            int(count[0]) if count else len(rows),
+        )
 
     def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
         """One query at a time: the connection holds the TEMP events table, so cursors (which are

@@ -21,7 +21,7 @@ from connectors.workspace import Workspace, demo_workspace_path
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
 from skills.playbook.readiness_score import ReadinessTier
-from skills.proposal.benchmarks import SegmentPeers, segment_peers
+from skills.proposal.benchmarks import PeerMetrics, SegmentPeers, segment_peers
 from skills.rules import Rules
 from skills.snapshot import EARLIEST_DAY, Account, AccountSnapshot
 
@@ -218,8 +218,13 @@ class Desk:
     def peers(self, day: date, snapshots: list[AccountSnapshot] | None = None) -> SegmentPeers:
         """Segment distributions for benchmarks, computed once per day per process."""
         if day not in self._peers:
-            book = snapshots if snapshots is not None else list(self.source.snapshots(day))
-            self._peers[day] = segment_peers(peer_metrics(s, self.rules) for s in book)
+            from_source = getattr(self.source, "peer_metrics", None)
+            if snapshots is None and callable(from_source):
+                metrics: list[PeerMetrics] = from_source(day)
+            else:
+                book = snapshots if snapshots is not None else list(self.source.snapshots(day))
+                metrics = [peer_metrics(s.account, s.usage) for s in book]
+            self._peers[day] = segment_peers(metrics)
         return self._peers[day]
 
     def assess(self, account_id: str, as_of: str | date | None = None) -> AccountAssessment:

@@ -21,7 +21,8 @@ from skills.proposal.pricing import PriceQuote, priced
 from skills.proposal.switching_cost import SwitchingCost, switching_cost
 from skills.renewal.pre_renewal_timeline import RenewalMilestone, pre_renewal_timeline
 from skills.rules import Rules
-from skills.snapshot import AccountSnapshot, MissingEvidence
+from skills.snapshot import Account, AccountSnapshot, MissingEvidence, UsageFacts
+from skills.usage.activity import active_user_ratio, active_users, utilisation
 from skills.usage.summary import UsageSummary, summarise_usage
 
 
@@ -63,17 +64,23 @@ class AccountAssessment(Result):
         return self.triggers[0] if self.triggers else None
 
 
-def peer_metrics(snapshot: AccountSnapshot, rules: Rules) -> PeerMetrics:
-    return _peer_metrics(snapshot, summarise_usage(snapshot, rules))
-
-
-def _peer_metrics(snapshot: AccountSnapshot, usage: UsageSummary | None) -> PeerMetrics:
+def peer_metrics(account: Account, usage: UsageFacts | None) -> PeerMetrics:
+    """What segment benchmarks compare. It reads only the activity figures (active users, workflow
+    completions), so a whole-book activity scan is enough to build a book's peers."""
+    if usage is None:
+        return PeerMetrics(
+            account_id=account.account_id,
+            segment=account.segment,
+            utilisation=None,
+            active_user_ratio=None,
+            workflow_completions_90d=None,
+        )
     return PeerMetrics(
-        account_id=snapshot.account_id,
-        segment=snapshot.account.segment,
-        utilisation=usage.utilisation if usage else None,
-        active_user_ratio=usage.active_user_ratio if usage else None,
-        workflow_completions_90d=usage.workflow_completions_90d if usage else None,
+        account_id=account.account_id,
+        segment=account.segment,
+        utilisation=utilisation(active_users(usage), account.seats_licensed),
+        active_user_ratio=active_user_ratio(usage),
+        workflow_completions_90d=usage.workflow_completions_90d,
     )
 
 
@@ -111,7 +118,7 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
         triggers=triggers(snapshot, usage, rules),
         roi=roi,
         value_case=roi.value_case,
-        benchmarks=benchmarks(_peer_metrics(snapshot, usage), peers, rules),
+        benchmarks=benchmarks(peer_metrics(a, snapshot.usage), peers, rules),
         switching_cost=switching_cost(snapshot, usage.active_users_30d if usage else None, rules),
         calendar=expansion_calendar(snapshot.as_of, found_blockers, rules, a.renewal_date),
         renewal_timeline=pre_renewal_timeline(snapshot.as_of, a.renewal_date, rules),

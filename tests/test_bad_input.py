@@ -8,9 +8,11 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from connectors.errors import DataError
+from connectors.usage_events import OFFSET_AWARE_UTC, TEXT_TIMESTAMP_UTC
 from connectors.workspace import Workspace
 from skills.rules import Rules
 from tests.factory import AS_OF, account, event, interaction, outcome, ticket, write_workspace
@@ -107,6 +109,30 @@ def test_usage_timestamp_offsets_are_converted_to_utc(tmp_path: Path) -> None:
     ws = Workspace(root, RULES)
     assert ws.usage is not None
     assert ws.usage.run("SELECT ts FROM usage_events", {})[0][0] == datetime(2026, 11, 15, 23, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-16 01:00:00",
+        "2026-11-16T01:00:00",
+        "2026-11-16T01:00+02",  # 19 characters with an offset: must not take the plain cast
+        "2026-1-16 1:00+02:00",
+        "2026-11-16T01:00:00Z",
+        "2026-11-16 01:00:00.25",
+        "2026-11-16T01:00:00-05:30",
+        "2026-11-16",
+        "2026-13-16 01:00:00",
+        "2026-11-16 25:00:00",
+        "not a time",
+        "",
+    ],
+)
+def test_usage_timestamp_fast_form_reads_the_same_instant_as_the_offset_aware_cast(text: str) -> None:
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    row = db.execute(f"SELECT {TEXT_TIMESTAMP_UTC}, {OFFSET_AWARE_UTC} FROM (SELECT $t AS ts)", {"t": text}).fetchone()
+    assert row is not None and row[0] == row[1]
 
 
 # --- encodings and the byte-order mark ----------------------------------------------------------

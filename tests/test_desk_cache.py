@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connectors.workspace import Workspace
+from server.cli.render import json_text
 from server.desk import Desk
 from server.settings import Settings
+from skills.assessment import peer_metrics
 from tests.factory import account, write_workspace
 
 
@@ -34,3 +37,33 @@ def test_filters_apply_to_the_cached_book(tmp_path: Path) -> None:
     assert total == 1 and [a.account_id for a in rows] == ["ACC-2"]
     total, rows = desk.ranked(csm_owner=desk.rank()[0].csm_owner.upper())
     assert total == 2 and len(list(rows)) == 2
+
+
+def test_a_cold_score_reads_one_activity_scan_and_agrees_with_the_ranked_book() -> None:
+    """A cold `score` builds the segment peers from an activity-only scan, not the whole book's
+    snapshots; its assessments must equal the ranked book's, benchmarks included."""
+    ranked = {a.account_id: a for a in Desk(Settings()).rank()}
+    cold = Desk(Settings())
+    day = cold.as_of()
+    workspace = cold.source
+    assert isinstance(workspace, Workspace)
+    from_scan = workspace.peer_metrics(day)
+    from_snapshots = [peer_metrics(s.account, s.usage) for s in workspace.snapshots(day)]
+    assert from_scan == from_snapshots and len(from_scan) == len(ranked)
+    fresh = Desk(Settings())
+    for account_id in sorted(ranked)[::8]:
+        assert fresh.assess(account_id) == ranked[account_id]
+    assert any(a.benchmarks for a in ranked.values())
+
+
+def test_ranked_text_parks_each_account_and_writes_them_in_rank_order() -> None:
+    """The one-shot path (nothing kept, each account encoded as made) gives what the kept book gives."""
+    encode = json_text(None, None)
+    kept = Desk(Settings())
+    for filters in ({}, {"segment": "enterprise", "limit": 7}, {"tier": "ready"}, {"limit": 1}):
+        expected = [encode(a) for a in kept.ranked(**filters)[1]]  # type: ignore[arg-type]
+        one_shot = Desk(Settings())
+        assert list(one_shot.ranked_text(encode, **filters)) == expected  # type: ignore[arg-type]
+        assert not one_shot._books  # nothing kept on the one-shot path
+    first_three = [encode(a) for a in kept.rank(limit=3)]
+    assert list(kept.ranked_text(encode, limit=3)) == first_three  # the kept book, encoded

@@ -38,7 +38,7 @@ def desk(tmp_path: Path) -> Desk:
 
 def assembled(snap: AccountSnapshot) -> Assembled:
     """The pure path: calculators → assemble, no workspace."""
-    peers = segment_peers([peer_metrics(snap, RULES)])
+    peers = segment_peers([peer_metrics(snap.account, snap.usage)])
     choice = priced(snap, summarise_usage(snap, RULES), RULES)[0]
     return assemble(assess(snap, peers, RULES), snap, choice, RULES)
 

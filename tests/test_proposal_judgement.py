@@ -146,7 +146,7 @@ def a_assessment(snap):  # type: ignore[no-untyped-def]
     from skills.assessment import assess, peer_metrics
     from skills.proposal.benchmarks import segment_peers
 
-    return assess(snap, segment_peers([peer_metrics(snap, RULES)]), RULES)
+    return assess(snap, segment_peers([peer_metrics(snap.account, snap.usage)]), RULES)
 
 
 def test_the_plan_lists_other_plays_by_value_and_the_confidence_hook() -> None:

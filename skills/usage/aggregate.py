@@ -57,21 +57,7 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
         sql = scope.render(template)
         return run(sql, scope.binds(sql, binds))
 
-    facts: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
-    )
-    history: dict[str, tuple[int, ...]] = {}
-    for account_id, active_30, active_90, workflows, newest, *counts in rows(
-        activity_and_history_sql(rules.capacity_checkpoints)
-    ):
-        if active_90:  # the account has events in the signal window
-            facts[account_id].update(
-                active_users_30d=int(active_30 or 0),
-                active_users_90d=int(active_90),
-                workflow_completions_90d=int(workflows or 0),
-                newest_event=None if newest is None else as_date(newest),
-            )
-        history[account_id] = tuple(int(n or 0) for n in counts)
+    facts, history = _activity(rows(activity_and_history_sql(rules.capacity_checkpoints)), as_of)
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
     for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
         spread[account_id].append(DepartmentSpread(department=department, first_seen=as_date(first_ts), users=users))
@@ -96,6 +82,38 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
             weekly_active_users=history.get(account_id, (0,) * rules.capacity_checkpoints),
         )
     return out
+
+
+def activity_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, UsageFacts]:
+    """The activity figures alone (active users, workflow completions, weekly history) of every account
+    in `scope`, in one scan: what segment benchmarks read. The other usage facts are left empty, so
+    these never feed a score; absent accounts have zero usage, as in `aggregate_usage`."""
+    sql = scope.render(activity_and_history_sql(rules.capacity_checkpoints))
+    facts, history = _activity(run(sql, scope.binds(sql, usage_binds(as_of, rules))), as_of)
+    return {
+        account_id: UsageFacts(**facts[account_id], weekly_active_users=counts)
+        for account_id, counts in history.items()
+    }
+
+
+def _activity(
+    rows: Iterable[tuple[Any, ...]], as_of: date
+) -> tuple[defaultdict[str, dict[str, Any]], dict[str, tuple[int, ...]]]:
+    """The activity-and-history rows as UsageFacts fields per account, and the weekly history."""
+    facts: defaultdict[str, dict[str, Any]] = defaultdict(
+        lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
+    )
+    history: dict[str, tuple[int, ...]] = {}
+    for account_id, active_30, active_90, workflows, newest, *counts in rows:
+        if active_90:  # the account has events in the signal window
+            facts[account_id].update(
+                active_users_30d=int(active_30 or 0),
+                active_users_90d=int(active_90),
+                workflow_completions_90d=int(workflows or 0),
+                newest_event=None if newest is None else as_date(newest),
+            )
+        history[account_id] = tuple(int(n or 0) for n in counts)
+    return facts, history
 
 
 def no_usage(as_of: date, rules: UsageRules) -> UsageFacts:
