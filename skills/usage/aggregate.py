@@ -10,6 +10,7 @@ from typing import Any
 from skills.rules import UsageRules
 from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.usage.activity import (
+    ACTIVITY_SQL,
     GATE_HITS_SQL,
     REGIONS_SQL,
     activity_and_history_sql,
@@ -85,15 +86,12 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
 
 
 def activity_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, UsageFacts]:
-    """The activity figures alone (active users, workflow completions, weekly history) of every account
-    in `scope`, in one scan: what segment benchmarks read. The other usage facts are left empty, so
-    these never feed a score; absent accounts have zero usage, as in `aggregate_usage`."""
-    sql = scope.render(activity_and_history_sql(rules.capacity_checkpoints))
-    facts, history = _activity(run(sql, scope.binds(sql, usage_binds(as_of, rules))), as_of)
-    return {
-        account_id: UsageFacts(**facts[account_id], weekly_active_users=counts)
-        for account_id, counts in history.items()
-    }
+    """The activity figures alone (active users, workflow completions) of every account in `scope`
+    with events in the signal window, in one scan of that window: what segment benchmarks read. The
+    other usage facts are left empty, so these never feed a score; absent accounts have zero usage."""
+    sql = scope.render(ACTIVITY_SQL)
+    facts, _ = _activity(run(sql, scope.binds(sql, usage_binds(as_of, rules))), as_of)
+    return {account_id: UsageFacts(**fields) for account_id, fields in facts.items()}
 
 
 def _activity(
