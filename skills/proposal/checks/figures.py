@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from skills.evidence import Result
@@ -178,6 +179,17 @@ def _figure(text: str, start: int, end: int, value: Decimal, kind: FigureKind, c
 
 def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Iterator[Figure]:
     """Every figure in `text`, in order, by the rules in this module's docstring."""
+    return iter(_figures(text, currency_codes))
+
+
+@lru_cache(maxsize=16_384)
+def _figures(text: str, currency_codes: frozenset[str]) -> tuple[Figure, ...]:
+    """Remembered per text: one proposal's checks read the same evidence and script texts ~400 times
+    (the allowed figures, grounding, leaks, value claims), and a server drafts for many accounts."""
+    return tuple(_scan(text, currency_codes))
+
+
+def _scan(text: str, currency_codes: frozenset[str]) -> Iterator[Figure]:
     raws, i = _raw(text), 0
     while i < len(raws):
         r = raws[i]
@@ -268,8 +280,9 @@ def figures(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Itera
         i += 1
 
 
+@lru_cache(maxsize=16_384)
 def figure_set(text: str, currency_codes: frozenset[str] = CURRENCY_CODES) -> Figures:
-    found = list(figures(text, currency_codes))
+    found = _figures(text, currency_codes)
     return Figures(
         money=frozenset((f.currency or "", f.value) for f in found if f.kind == "money" and f.value is not None),
         percents=frozenset(f.value for f in found if f.kind == "percent" and f.value is not None),
