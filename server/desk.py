@@ -10,6 +10,7 @@ import gc
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from itertools import chain
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import Workspace, demo_workspace_path
+from server.forked import cores, in_parallel
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
 from skills.playbook.readiness_score import ReadinessTier
@@ -311,11 +313,16 @@ class Desk:
         csm_owner: str | None = None,
         tier: ReadinessTier | None = None,
         limit: int | None = None,
+        jobs: int | None = None,
     ) -> Iterator[str]:
         """As `ranked`, each account already written out by `encode` (its JSON, say), for a one-shot
         caller. Unless the day's book is kept, each assessment is encoded as soon as it is made and
         the text parked in a temporary file until the order is known: a big book is never held
-        whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk)."""
+        whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk).
+
+        `jobs` processes (default: the machine's cores) assess contiguous parts of the book; each
+        forked one shares the loaded workspace copy-on-write, which still costs it about half the
+        parent's memory (see server.forked)."""
         day = self.as_of(as_of)
         with self._lock:
             self._refresh()
@@ -324,18 +331,33 @@ class Desk:
             yield from map(encode, self.ranked(day, segment, csm_owner, tier, limit)[1])
             return
         wanted = book_filter(segment, csm_owner, tier)
-        order: list[tuple[tuple[int, float, str], int, int]] = []
-        with tempfile.TemporaryFile() as parked:
-            with gc_paused():
-                for assessment in self._assessments(day, None):
+        with gc_paused():
+            snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
+            peers = self.peers(day, snapshots)
+            size = -(-len(snapshots) // (jobs or cores()))
+            parts = [snapshots[k : k + size] for k in range(0, len(snapshots), size)] or [[]]
+            parked = [tempfile.TemporaryFile() for _ in parts]
+
+            def park(k: int) -> list[tuple[tuple[int, float, str], int, int, int]]:
+                """Part k assessed and encoded into its own file: (rank order, part, offset, length)."""
+                order = []
+                for snapshot in parts[k]:
+                    assessment = assess(snapshot, peers, self.rules)
                     if wanted(assessment):
                         text = encode(assessment).encode()
-                        order.append((rank_order(assessment), parked.tell(), len(text)))
-                        parked.write(text)
-            order.sort()
-            for _, offset, length in order[:limit] if limit else order:
-                parked.seek(offset)
-                yield parked.read(length).decode()
+                        order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
+                        parked[k].write(text)
+                parked[k].flush()
+                return order
+
+            order = sorted(chain.from_iterable(in_parallel(park, len(parts))))
+        try:
+            for _, k, offset, length in order[:limit] if limit else order:
+                parked[k].seek(offset)
+                yield parked[k].read(length).decode()
+        finally:
+            for file in parked:
+                file.close()
 
     def rank(
         self,

@@ -49,6 +49,12 @@ def test_json_is_laid_out_like_an_indented_dump(ranked: list[dict]) -> None:  # 
     assert code == 0 and json.loads(out) == expected
 
 
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_the_ranking_is_the_same_whatever_the_number_of_processes(ranked: list[dict], jobs: str) -> None:  # type: ignore[type-arg]
+    code, out = run("rank", "--json", "--jobs", jobs)
+    assert code == 0 and json.loads(out) == ranked
+
+
 def test_jsonl_and_csv_carry_the_same_ranking(ranked: list[dict]) -> None:  # type: ignore[type-arg]
     code, out = run("rank", "--format", "jsonl", "--limit", "5")
     lines = [json.loads(line) for line in out.splitlines()]
