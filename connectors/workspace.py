@@ -298,6 +298,14 @@ class Workspace:
         facts = self._usage(Scope("usage_events", account.account_id), as_of)
         return self._build(account, as_of, facts)
 
+    def keep_book_usage(self, as_of: date) -> None:
+        """Aggregates the whole book's usage at `as_of` once and keeps it, so that `snapshot` of any
+        account that day reads it: a book split across processes builds each snapshot where it is
+        assessed, and a later single-account call needs no query."""
+        book = self._book_usage
+        if book is None or book[0] != as_of:
+            self._book_usage = (as_of, self._usage(Scope("usage_events"), as_of))
+
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
         facts = self._usage(Scope("usage_events"), as_of)
         self._book_usage = (as_of, facts)

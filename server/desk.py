@@ -307,22 +307,21 @@ class Desk:
 
     def ranked_text(
         self,
-        encode: Callable[[AccountAssessment], str],
+        encode: Callable[[AccountAssessment], bytes],
         as_of: str | date | None = None,
         segment: str | None = None,
         csm_owner: str | None = None,
         tier: ReadinessTier | None = None,
         limit: int | None = None,
         jobs: int | None = None,
-    ) -> Iterator[str]:
+    ) -> Iterator[bytes]:
         """As `ranked`, each account already written out by `encode` (its JSON, say), for a one-shot
         caller. Unless the day's book is kept, each assessment is encoded as soon as it is made and
         the text parked in a temporary file until the order is known: a big book is never held
         whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk).
 
-        `jobs` processes (default: the machine's cores) assess contiguous parts of the book; each
-        forked one shares the loaded workspace copy-on-write, which still costs it about half the
-        parent's memory (see server.forked)."""
+        `jobs` processes (default: the machine's cores) build and assess contiguous parts of the
+        book; each forked one shares the loaded workspace copy-on-write (see server.forked)."""
         day = self.as_of(as_of)
         with self._lock:
             self._refresh()
@@ -332,19 +331,19 @@ class Desk:
             return
         wanted = book_filter(segment, csm_owner, tier)
         with gc_paused():
-            snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
-            peers = self.peers(day, snapshots)
-            size = -(-len(snapshots) // (jobs or cores()))
-            parts = [snapshots[k : k + size] for k in range(0, len(snapshots), size)] or [[]]
+            peers, snapshot_of = self._book_parts(day)
+            ids = [account.account_id for account in self.source.accounts()]
+            size = max(1, -(-len(ids) // (jobs or cores())))
+            parts = [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
             parked = [tempfile.TemporaryFile() for _ in parts]
 
             def park(k: int) -> list[tuple[tuple[int, float, str], int, int, int]]:
-                """Part k assessed and encoded into its own file: (rank order, part, offset, length)."""
+                """Part k built, assessed and encoded into its own file: (rank order, part, offset, length)."""
                 order = []
-                for snapshot in parts[k]:
-                    assessment = assess(snapshot, peers, self.rules)
+                for account_id in parts[k]:
+                    assessment = assess(snapshot_of(account_id), peers, self.rules)
                     if wanted(assessment):
-                        text = encode(assessment).encode()
+                        text = encode(assessment)
                         order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
                         parked[k].write(text)
                 parked[k].flush()
@@ -354,10 +353,21 @@ class Desk:
         try:
             for _, k, offset, length in order[:limit] if limit else order:
                 parked[k].seek(offset)
-                yield parked[k].read(length).decode()
+                yield parked[k].read(length)
         finally:
             for file in parked:
                 file.close()
+
+    def _book_parts(self, day: date) -> tuple[SegmentPeers, Callable[[str], AccountSnapshot]]:
+        """The day's peers, and each account's snapshot by id. A source that keeps the book's usage
+        (the workspace) builds a snapshot only when asked, in the process that assesses it; any
+        other is read whole here."""
+        keep = getattr(self.source, "keep_book_usage", None)
+        if callable(keep):
+            keep(day)
+            return self.peers(day), lambda account_id: self._with_signals(self.source.snapshot(account_id, day))
+        snapshots = {s.account_id: self._with_signals(s) for s in self.source.snapshots(day)}
+        return self.peers(day, list(snapshots.values())), snapshots.__getitem__
 
     def rank(
         self,

@@ -93,7 +93,9 @@ def rank(
             return
         write = write_json if chosen == "json" else write_jsonl
         encode = json_text(picked or None, 2 if chosen == "json" else None)
-        write(sys.stdout, desk.ranked_text(encode, as_of, segment, owner, tier, limit, jobs))
+        sys.stdout.flush()
+        write(sys.stdout.buffer, desk.ranked_text(encode, as_of, segment, owner, tier, limit, jobs))
+        sys.stdout.buffer.flush()
 
 
 @click.command()

@@ -157,28 +157,29 @@ def rank_table(
     return table
 
 
-def json_text(columns: Sequence[str] | None, indent: int | None) -> Callable[[AccountAssessment], str]:
-    """One account as JSON (pydantic's encoder), only `columns` when given; indented as an item of
-    a `json.dumps(indent=2)` list when `indent`."""
+def json_text(columns: Sequence[str] | None, indent: int | None) -> Callable[[AccountAssessment], bytes]:
+    """One account as UTF-8 JSON (pydantic's encoder), only `columns` when given; indented as an item
+    of a `json.dumps(indent=2)` list when `indent`."""
     include = set(columns) if columns else None
+    to_json = AccountAssessment.__pydantic_serializer__.to_json
     if indent is None:
-        return lambda a: a.model_dump_json(include=include)
-    return lambda a: a.model_dump_json(indent=indent, include=include).replace("\n", "\n  ")
+        return lambda a: to_json(a, include=include)
+    return lambda a: to_json(a, indent=indent, include=include).replace(b"\n", b"\n  ")
 
 
-def write_json(stream: IO[str], items: Iterable[str]) -> None:
+def write_json(stream: IO[bytes], items: Iterable[bytes]) -> None:
     """A JSON list of items already encoded by `json_text(..., indent=2)`, written as they come."""
     first = True
     for item in items:
-        stream.write("[\n  " if first else ",\n  ")
+        stream.write(b"[\n  " if first else b",\n  ")
         stream.write(item)
         first = False
-    stream.write("[]\n" if first else "\n]\n")
+    stream.write(b"[]\n" if first else b"\n]\n")
 
 
-def write_jsonl(stream: IO[str], items: Iterable[str]) -> None:
+def write_jsonl(stream: IO[bytes], items: Iterable[bytes]) -> None:
     for item in items:
-        stream.write(item + "\n")
+        stream.write(item + b"\n")
 
 
 def write_csv(stream: IO[str], rows: Iterable[AccountAssessment], columns: Sequence[str] = CSV_COLUMNS) -> None:
