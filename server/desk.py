@@ -10,9 +10,9 @@ import gc
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from itertools import chain
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -330,33 +330,30 @@ class Desk:
             yield from map(encode, self.ranked(day, segment, csm_owner, tier, limit)[1])
             return
         wanted = book_filter(segment, csm_owner, tier)
-        with gc_paused():
-            peers, snapshot_of = self._book_parts(day)
-            ids = [account.account_id for account in self.source.accounts()]
-            size = max(1, -(-len(ids) // (jobs or cores())))
-            parts = [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
-            parked = [tempfile.TemporaryFile() for _ in parts]
+        with ExitStack() as files:
+            with gc_paused():
+                peers, snapshot_of = self._book_parts(day)
+                ids = [account.account_id for account in self.source.accounts()]
+                size = max(1, -(-len(ids) // (jobs or cores())))
+                parts = [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
+                parked = [files.enter_context(tempfile.TemporaryFile()) for _ in parts]
 
-            def park(k: int) -> list[tuple[tuple[int, float, str], int, int, int]]:
-                """Part k built, assessed and encoded into its own file: (rank order, part, offset, length)."""
-                order = []
-                for account_id in parts[k]:
-                    assessment = assess(snapshot_of(account_id), peers, self.rules)
-                    if wanted(assessment):
-                        text = encode(assessment)
-                        order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
-                        parked[k].write(text)
-                parked[k].flush()
-                return order
+                def park(k: int) -> list[tuple[tuple[int, float, str], int, int, int]]:
+                    """Part k built, assessed and encoded into its own file: (rank order, part, offset, length)."""
+                    order = []
+                    for account_id in parts[k]:
+                        assessment = assess(snapshot_of(account_id), peers, self.rules)
+                        if wanted(assessment):
+                            text = encode(assessment)
+                            order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
+                            parked[k].write(text)
+                    parked[k].flush()
+                    return order
 
-            order = sorted(chain.from_iterable(in_parallel(park, len(parts))))
-        try:
+                order = sorted(chain.from_iterable(in_parallel(park, len(parts))))
             for _, k, offset, length in order[:limit] if limit else order:
                 parked[k].seek(offset)
                 yield parked[k].read(length)
-        finally:
-            for file in parked:
-                file.close()
 
     def _book_parts(self, day: date) -> tuple[SegmentPeers, Callable[[str], AccountSnapshot]]:
         """The day's peers, and each account's snapshot by id. A source that keeps the book's usage
