@@ -247,12 +247,18 @@ def _records_slowly(text: str, table: Table) -> tuple[list[list[str]], list[int]
 
 
 def load_table(
-    path: Path, model: type[M], known_accounts: set[str] | None = None, *, require_rows: bool = False
+    path: Path,
+    model: type[M],
+    known_accounts: set[str] | None = None,
+    *,
+    require_rows: bool = False,
+    account_id: str | None = None,
 ) -> Table:
     """Every row of `path` as `model`, plus every problem found (never raises for bad data).
 
     With `known_accounts`, a row whose account_id is not among them is a problem too: dropping it
-    silently would lose evidence.
+    silently would lose evidence. With `account_id`, only that account's rows are checked and kept
+    (a row too ragged to say whose it is is still reported).
     """
     table = Table(file=path.name)
     try:
@@ -274,6 +280,10 @@ def load_table(
         table.add(DataIssue(file=table.file, line=2, message=f"{table.file} has no rows (only a header)"))
         return table
     body, lines = _whole_rows(body, lines, len(header), table)
+    if account_id is not None and "account_id" in header:
+        column = header.index("account_id")
+        mine = [n for n, row in enumerate(body) if row[column].strip() == account_id]
+        body, lines = [body[n] for n in mine], [lines[n] for n in mine]
     if "account_id" in header:
         table.ids = set(map(str.strip, map(itemgetter(header.index("account_id")), body)))
     names, columns, bad = _parse_columns(model, header, body, lines, table)

@@ -109,9 +109,20 @@ class Workspace:
 
     name = "workspace"
 
-    def __init__(self, path: Path, rules: Rules, enrichment_provider: str | None = "enrichment") -> None:
+    def __init__(
+        self,
+        path: Path,
+        rules: Rules,
+        enrichment_provider: str | None = "enrichment",
+        *,
+        records_on_demand: bool = False,
+    ) -> None:
         """`enrichment_provider` names the source an `enrichment.csv` without a provider column cites;
-        None when enrichment comes from elsewhere (the file is then not read)."""
+        None when enrichment comes from elsewhere (the file is then not read).
+
+        `records_on_demand`: contacts, deals, tickets, interactions and outcomes are read when first
+        needed: one account's rows for a single-account answer (only their problems are reported:
+        other accounts' rows are not its evidence), every row, every problem at once, for the book."""
         if not (path / "accounts.csv").is_file():
             raise DataError(
                 [DataIssue(file=str(path / "accounts.csv"), message="not found: a workspace needs accounts.csv")]
@@ -130,7 +141,15 @@ class Workspace:
             problems.add(DataError(accounts.issues, accounts.total))
         known = set(self._accounts) | accounts.ids
         self.missing: list[MissingEvidence] = []
-        self._records: dict[str, dict[str, list[BaseModel]]] = {}
+        self._known = known
+        self._records: dict[str, dict[str, list[BaseModel]]] | None = None
+        self._one_account: dict[str, dict[str, list[BaseModel]]] = {}
+        self._record_files = [file for file in RECORD_FILES if (path / file).is_file()]
+        self.missing += [
+            MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}")
+            for file, (_, kind) in RECORD_FILES.items()
+            if file not in self._record_files
+        ]
         self._arr_history: ArrHistory | None = None
         self.usage: UsageEvents | None = None
         present = [path / f for f in USAGE_FILES if (path / f).is_file()]
@@ -138,14 +157,8 @@ class Workspace:
         # tables load here: the two overlap instead of adding up
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading = pool.submit(UsageEvents, present[0], known or None) if len(present) == 1 else None
-            for file, (model, kind) in RECORD_FILES.items():
-                if not (path / file).is_file():
-                    self.missing.append(MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}"))
-                    continue
-                table = load_table(path / file, model, known if known else None)
-                if table.total:
-                    problems.add(DataError(table.issues, table.total))
-                self._records[file] = group_by_account(table.records)
+            if not records_on_demand:
+                self._records = self._read_records(problems)
             self.enrichment: EnrichmentExport | None = None
             if enrichment_provider is not None:
                 try:
@@ -169,6 +182,37 @@ class Workspace:
         kinds = [Source.crm, Source.usage, Source.support, Source.conversations, Source.outcomes]
         kinds += [Source.enrichment] if self.enrichment else []
         self._sources = {kind.value: f"{self.name}:{self.path.name}" for kind in kinds}
+
+    def _read_records(self, problems: Problems, account_id: str | None = None) -> dict[str, dict[str, list[BaseModel]]]:
+        """Each record file's rows by account (only `account_id`'s when given); problems gathered."""
+        records = {}
+        for file in self._record_files:
+            model, _ = RECORD_FILES[file]
+            known = None if account_id is not None or not self._known else self._known
+            table = load_table(self.path / file, model, known, account_id=account_id)
+            if table.total:
+                problems.add(DataError(table.issues, table.total))
+            records[file] = group_by_account(table.records)
+        return records
+
+    def _book_records(self) -> dict[str, dict[str, list[BaseModel]]]:
+        """Every record of every file, read on first need when records come on demand."""
+        if self._records is None:
+            problems = Problems()
+            records = self._read_records(problems)
+            problems.raise_if_any()
+            self._records = records
+        return self._records
+
+    def _account_records(self, account_id: str) -> dict[str, list[BaseModel]]:
+        if self._records is not None:
+            return {file: by_account.get(account_id, []) for file, by_account in self._records.items()}
+        if account_id not in self._one_account:
+            problems = Problems()
+            records = self._read_records(problems, account_id)
+            problems.raise_if_any()
+            self._one_account[account_id] = {file: rows.get(account_id, []) for file, rows in records.items()}
+        return self._one_account[account_id]
 
     def _check_accounts(self, table: Table) -> None:
         """Ids are unique; every plan tier is a tier of the catalog (else prices are guesses)."""
@@ -302,11 +346,13 @@ class Workspace:
         """Aggregates the whole book's usage at `as_of` once and keeps it, so that `snapshot` of any
         account that day reads it: a book split across processes builds each snapshot where it is
         assessed, and a later single-account call needs no query."""
+        self._book_records()
         book = self._book_usage
         if book is None or book[0] != as_of:
             self._book_usage = (as_of, self._usage(Scope("usage_events"), as_of))
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
+        self._book_records()
         facts = self._usage(Scope("usage_events"), as_of)
         self._book_usage = (as_of, facts)
         total = len(self._accounts)
@@ -335,8 +381,10 @@ class Workspace:
         return None if self.usage is None else aggregate_usage(self.usage.run, scope, as_of, self.rules.usage)
 
     def _build(self, account: Account, as_of: date, usage: dict[str, UsageFacts] | None) -> AccountSnapshot:
+        records = self._account_records(account.account_id)
+
         def rows(file: str) -> tuple[BaseModel, ...]:
-            return tuple(self._records.get(file, {}).get(account.account_id, ()))
+            return tuple(records.get(file, ()))
 
         return AccountSnapshot.model_validate(
             {

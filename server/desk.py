@@ -77,14 +77,15 @@ def workspace_path(settings: Settings) -> Path | None:
     return None
 
 
-def open_workspace(settings: Settings) -> Workspace | None:
+def open_workspace(settings: Settings, records_on_demand: bool = False) -> Workspace | None:
     path = workspace_path(settings)
     if path is None:
         return None
     if not path.is_dir():
         raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
     enrichment = settings.connectors.enrichment
-    return Workspace(path, settings.rules, enrichment.provider if enrichment.source == "workspace" else None)
+    provider = enrichment.provider if enrichment.source == "workspace" else None
+    return Workspace(path, settings.rules, provider, records_on_demand=records_on_demand)
 
 
 def uses_workspace(settings: Settings) -> bool:
@@ -98,9 +99,10 @@ def unsourced_kinds(settings: Settings) -> tuple[str, ...]:
     return settings.connectors.sources.by_source().get("workspace", ())
 
 
-def open_source(settings: Settings) -> SnapshotSource:
-    """The workspace alone, or a composite of the configured CRM, support, usage and workspace sources."""
-    workspace = open_workspace(settings) if uses_workspace(settings) else None
+def open_source(settings: Settings, records_on_demand: bool = False) -> SnapshotSource:
+    """The workspace alone, or a composite of the configured CRM, support, usage and workspace sources.
+    `records_on_demand`: see `Workspace`; for a process that answers about one account."""
+    workspace = open_workspace(settings, records_on_demand) if uses_workspace(settings) else None
     only_workspace = set(settings.connectors.sources.by_source()) == {"workspace"}
     if workspace is not None and only_workspace and settings.connectors.enrichment.source != "pdl":
         return workspace
@@ -160,12 +162,16 @@ class Desk:
         source: SnapshotSource | None = None,
         today: Callable[[], date] = date.today,
         extraction: SignalExtraction | None = None,
+        one_account: bool = False,
     ) -> None:
+        """`one_account`: the desk will answer about one account (a CLI `score`), so the workspace
+        reads that account's records only, unless the whole book is asked for after all."""
         self.settings = settings
         self._owns_source = source is None
+        self._one_account = one_account
         if source is None:
             with gc_paused():  # loading builds ~20 records per account, the same allocation pattern
-                source = open_source(settings)
+                source = open_source(settings, one_account)
         self.source = source
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
         self.extraction = extraction or _extraction(settings, self.rules)
@@ -187,7 +193,7 @@ class Desk:
         if self._owns_source:
             close = getattr(self.source, "close", None)
             with gc_paused():
-                self.source = open_source(self.settings)
+                self.source = open_source(self.settings, self._one_account)
             if callable(close):
                 close()
             self.rules = self.settings.rules.with_catalog(self.source.catalog)

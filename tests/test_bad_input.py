@@ -10,10 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from connectors.errors import DataError
 from connectors.usage_events import OFFSET_AWARE_UTC, TEXT_TIMESTAMP_UTC
 from connectors.workspace import Workspace
+from server.cli import main
 from skills.rules import Rules
 from tests.factory import AS_OF, account, event, interaction, outcome, ticket, write_workspace
 
@@ -25,6 +27,11 @@ def workspace(tmp_path: Path, events: list[dict] | None = None, **records: list)
     return write_workspace(
         tmp_path / "ws", [account(), account(account_id="ACC-2", name="Beta Corp")], events or [], files
     )
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
 
 
 def problems(root: Path) -> str:
@@ -269,3 +276,39 @@ def test_duckdb_never_draws_its_progress_bar_on_stdout(tmp_path: Path) -> None:
     ws = Workspace(workspace(tmp_path, [event(1, "a")]), RULES)
     assert ws.usage is not None
     assert ws.usage.run("SELECT current_setting('enable_progress_bar')", {})[0][0] is False
+
+
+def test_a_single_account_answer_reads_and_checks_only_that_accounts_records(tmp_path: Path) -> None:
+    """`score` reads one account's rows (records on demand): a bad row of another account is not its
+    evidence and does not stop it; its own bad row is named by file, line and column; the book (rank)
+    still reads and checks every row."""
+    beta = ticket().model_copy(update={"ticket_id": "T-beta", "account_id": "ACC-2"})
+    root = workspace(tmp_path, [event(1, "a")], tickets=[ticket(), beta])
+    replace_cell(root / "tickets.csv", "priority", "urgent", line=3)  # ACC-2's ticket
+    on_demand = Workspace(root, RULES, records_on_demand=True)
+    alpha = on_demand.snapshot("ACC-1", AS_OF)
+    assert [t.ticket_id for t in alpha.tickets] == ["T-P2-open"]
+    with pytest.raises(DataError) as info:
+        on_demand.snapshot("ACC-2", AS_OF)
+    assert "tickets.csv line 3 column 'priority'" in str(info.value)
+    with pytest.raises(DataError) as book:
+        list(on_demand.snapshots(AS_OF))
+    assert "tickets.csv line 3 column 'priority'" in str(book.value)
+    assert "tickets.csv line 3 column 'priority'" in problems(root)  # the eager load reports it up front
+    code, out = run_cli("score", "ACC-1", "--json", "--workspace", str(root))
+    assert code == 0 and json.loads(out)["account_id"] == "ACC-1"
+    code, out = run_cli("rank", "--json", "--workspace", str(root))
+    assert code == 2 and "tickets.csv line 3 column 'priority'" in out
+
+
+def test_records_on_demand_give_the_same_snapshots() -> None:
+    from connectors.workspace import demo_workspace_path
+
+    eager = Workspace(demo_workspace_path(), RULES)
+    day = eager.default_as_of
+    assert day is not None
+    ids = [a.account_id for a in eager.accounts()][::25]
+    assert ids and all(
+        Workspace(demo_workspace_path(), RULES, records_on_demand=True).snapshot(i, day) == eager.snapshot(i, day)
+        for i in ids
+    )

@@ -105,7 +105,7 @@ def rank(
 def score(account_id: str, workspace: Path | None, config: Path | None, as_of: str | None, as_json: bool) -> None:
     """Readiness score, gate, offer, price and timing for one account, with evidence."""
     with user_errors():
-        assessment = open_desk(workspace, config).assess(account_id, as_of)
+        assessment = open_desk(workspace, config, one_account=True).assess(account_id, as_of)
         if as_json:
             emit_json(assessment)
         else:
@@ -118,7 +118,7 @@ def score(account_id: str, workspace: Path | None, config: Path | None, as_of: s
 def snapshot(account_id: str, workspace: Path | None, config: Path | None, as_of: str | None) -> None:
     """The account's evidence as JSON: what every calculator reads (a starting point for an eval case)."""
     with user_errors():
-        emit_json(open_desk(workspace, config).snapshot(account_id, as_of))
+        emit_json(open_desk(workspace, config, one_account=True).snapshot(account_id, as_of))
 
 
 COMMANDS = (rank, score, snapshot)

@@ -87,7 +87,7 @@ def settings_for(workspace: Path | None, config: Path | None) -> Settings:
     return settings if workspace is None else settings.model_copy(update={"workspace": workspace})
 
 
-def open_desk(workspace: Path | None, config: Path | None) -> Desk:
+def open_desk(workspace: Path | None, config: Path | None, one_account: bool = False) -> Desk:
     settings = settings_for(workspace, config)
     if kinds := unsourced_kinds(settings):
         err.print(
@@ -95,4 +95,4 @@ def open_desk(workspace: Path | None, config: Path | None) -> Desk:
             "(reported as missing evidence; the demo is used only when nothing is configured)",
             highlight=False,
         )
-    return Desk(settings)
+    return Desk(settings, one_account=one_account)

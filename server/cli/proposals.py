@@ -106,7 +106,7 @@ def propose(
 ) -> None:
     """Build a checked draft proposal: internal prep for the CSM and the customer summary."""
     with proposal_errors():
-        desk = open_desk(workspace, config)
+        desk = open_desk(workspace, config, one_account=True)
         proposal = build_proposal(desk, account_id, expansion_type, as_of, drafter, current_calibration(desk))
         proposal_id = None if no_save else ProposalStore.from_settings(desk.settings).save(proposal)
         internal, customer = render_markdown(proposal)
