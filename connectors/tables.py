@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -343,6 +344,8 @@ def _parse_columns(
             columns.append([default] * len(body))
             continue
         texts = list(map(str.strip, map(itemgetter(header.index(name)), body)))
+        if len(set(texts[:SAMPLE_ROWS])) * 2 <= min(len(texts), SAMPLE_ROWS):
+            texts = list(map(sys.intern, texts))  # a repeated value (an id, a status) kept once, not per row
         refused: set[str] = set()
         if parse is str:  # a blank cell is "" already: only another default needs a pass
             values: list[Any] = [t or default for t in texts] if default != "" and "" in texts else texts
@@ -361,6 +364,10 @@ def _parse_columns(
                     table.add(DataIssue(file=table.file, line=lines[n], column=name, value=shown, message=message))
                     bad.add(n)
     return names, columns, bad
+
+
+SAMPLE_ROWS = 1000
+"""Rows a column's first values are sampled from to decide whether its repeated values are shared."""
 
 
 def _memo(parse: Parse, text: str) -> Any:
@@ -411,9 +418,12 @@ def _build(
         ]  # fmt: skip
         table.lines = [lines[n] for n in kept] if bad else list(lines)
         return
+    fields = set(model.model_fields)
     for n in kept:
         try:
             record = model.model_validate(rows[n])
+            if record.__pydantic_fields_set__ == fields:  # frozen records: one set serves them all (2 KB each)
+                object.__setattr__(record, "__pydantic_fields_set__", fields)
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else None
