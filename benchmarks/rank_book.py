@@ -46,8 +46,10 @@ def floor_script() -> Path:
     raise SystemExit("usage_floor.py not found in shared/tools beside the repository or above it")
 
 
-def book(data_dir: Path, accounts: int, usage_format: str, seed: int) -> Path:
-    """The generated book, made once: Parquet by the generator, CSV converted from it by DuckDB."""
+def book(data_dir: Path, accounts: int, usage_format: str, seed: int, events: str = "all") -> Path:
+    """The generated book, made once: Parquet by the generator; CSV, and the current-window book
+    (`events="current"`: the usage events older than any current-day rule reads dropped, the
+    workload the issue names, ~500 events an account), derived from it by DuckDB."""
     parquet = data_dir / str(accounts)
     if not (parquet / f".generated-{accounts}-{seed}").is_file():
         from connectors.demo import generate_workspace
@@ -61,21 +63,33 @@ def book(data_dir: Path, accounts: int, usage_format: str, seed: int) -> Path:
             "seconds": time.perf_counter() - started,
         }
         (parquet / f".generated-{accounts}-{seed}").write_text(json.dumps(marker))
-    if usage_format == "parquet":
+    if usage_format == "parquet" and events == "all":
         return parquet
-    csv_dir = data_dir / f"{accounts}-csv"
-    if not (csv_dir / "usage_events.csv").is_file():
-        import duckdb
+    from connectors.demo.history import HISTORY_FROM_AGE
 
-        csv_dir.mkdir(parents=True, exist_ok=True)
-        for file in parquet.iterdir():
-            if file.is_file() and file.name != "usage_events.parquet":
-                shutil.copy2(file, csv_dir / file.name)
-        tmp = csv_dir / ".usage_events.tmp.csv"
-        source = str(parquet / "usage_events.parquet").replace("'", "''")
-        duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{source}')) TO '{tmp}' (HEADER)")
-        tmp.rename(csv_dir / "usage_events.csv")
-    return csv_dir
+    cutoff = AS_OF - timedelta(days=HISTORY_FROM_AGE)
+    where = f"WHERE ts >= TIMESTAMP '{cutoff}'" if events == "current" else ""
+    suffix = ("-current" if events == "current" else "") + ("-csv" if usage_format == "csv" else "")
+    return derived(parquet, data_dir / f"{accounts}{suffix}", where, usage_format)
+
+
+def derived(parquet: Path, folder: Path, where: str, usage_format: str) -> Path:
+    """`parquet`'s book with its usage events filtered by `where` and written as `usage_format`, once."""
+    target = folder / f"usage_events.{usage_format}"
+    if target.is_file():
+        return folder
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in parquet.iterdir():
+        if file.is_file() and file.name != "usage_events.parquet":
+            shutil.copy2(file, folder / file.name)
+    tmp = folder / f".usage_events.tmp.{usage_format}"
+    source = str(parquet / "usage_events.parquet").replace("'", "''")
+    options = "(HEADER)" if usage_format == "csv" else "(FORMAT PARQUET)"
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{source}') {where}) TO '{tmp}' {options}")
+    tmp.rename(target)
+    return folder
 
 
 def measured(command: list[str], stdout: Path | None = None) -> dict[str, float]:
@@ -276,6 +290,12 @@ def main() -> None:
         "--naive", choices=["auto", "yes", "no"], default="auto", help="auto: only up to 10,000 accounts"
     )
     parser.add_argument(
+        "--events",
+        choices=["all", "current"],
+        default="all",
+        help="all: the generated ~21 months; current: only what current-day rules read (the issue's workload)",
+    )
+    parser.add_argument(
         "--jobs", default="auto", help="rank --jobs values to run, comma-separated; auto: the project's default"
     )
     args = parser.parse_args()
@@ -285,9 +305,17 @@ def main() -> None:
     verdicts: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for usage_format in [f.strip() for f in args.formats.split(",") if f.strip()]:
-            folder = book(args.data_dir, args.accounts, usage_format, args.seed)
+            folder = book(args.data_dir, args.accounts, usage_format, args.seed, args.events)
             usage = folder / f"usage_events.{usage_format}"
-            print(f"{usage_format}: {folder} ({usage.stat().st_size / 2**20:,.0f} MiB of usage events)", flush=True)
+            count = ""
+            if usage_format == "parquet":
+                import duckdb
+
+                found = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{usage}')").fetchone()
+                count = f", {found[0] if found else 0:,} events"
+            print(
+                f"{usage_format}: {folder} ({usage.stat().st_size / 2**20:,.0f} MiB of usage events{count})", flush=True
+            )
             floor_figures = measured([sys.executable, str(floor), str(usage), AS_OF.isoformat()])
             project_out = Path(tmp) / "project.json"
             rank = [sys.executable, "-m", "server.cli", "rank", "--json", "--workspace", str(folder)]

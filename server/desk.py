@@ -340,7 +340,9 @@ class Desk:
             with gc_paused():
                 peers, snapshot_of = self._book_parts(day)
                 ids = [account.account_id for account in self.source.accounts()]
-                size = max(1, -(-len(ids) // (jobs or cores())))
+                # the signal reader holds network and cache connections a forked process must not share
+                processes = 1 if self.extraction is not None else jobs or cores()
+                size = max(1, -(-len(ids) // processes))
                 parts = [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
                 parked = [files.enter_context(tempfile.TemporaryFile()) for _ in parts]
 

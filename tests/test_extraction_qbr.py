@@ -4,7 +4,8 @@ the proposal in their own words, cited "Per Gong:"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anthropic
@@ -12,9 +13,11 @@ import pytest
 import respx
 from sqlalchemy import create_engine
 
+import server.desk
 from connectors.composite import CompositeSource
 from connectors.config import ConnectorsConfig
 from connectors.workspace import Workspace
+from server.cli.render import json_text
 from server.desk import Desk
 from server.drafting.extraction import ClaudeReader, SignalExtraction
 from server.drafting.template import template_draft
@@ -114,3 +117,23 @@ def test_the_quoted_opening_passes_the_draft_checks(
     facts = assemble(assessment, snapshot, choice, desk.rules).facts
     assert facts.initiative is not None and facts.initiative.quote == ASK
     assert check_draft(template_draft(facts), facts).failures == ()
+
+
+def test_a_book_read_with_the_signal_reader_is_ranked_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader holds HTTP and cache connections that a forked process must not share."""
+    parts_asked: list[int] = []
+
+    def in_one_process(work: Callable[[int], object], parts: int) -> list[object]:
+        parts_asked.append(parts)
+        return [work(k) for k in range(parts)]
+
+    monkeypatch.setattr(server.desk, "in_parallel", in_one_process)
+    root = write_workspace(tmp_path / "ws", [account(), account(account_id="ACC-2", name="Beta")], [], {})
+    encode = json_text(["account_id"], None)
+    without = Desk(Settings(workspace=root))
+    assert len(list(without.ranked_text(encode, AS_OF, jobs=4))) == 2 and parts_asked == [2]
+    reading = Desk(Settings(workspace=root), extraction=replayed_extraction(tmp_path))
+    ranked = [json.loads(text)["account_id"] for text in reading.ranked_text(encode, AS_OF, jobs=4)]
+    assert sorted(ranked) == ["ACC-1", "ACC-2"] and parts_asked == [2, 1]
