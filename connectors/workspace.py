@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,8 @@ from skills.proposal.benchmarks import PeerMetrics
 from skills.retention import ArrHistory, ArrMonth
 from skills.rules import Rules
 from skills.snapshot import (
+    EARLIEST_DAY,
+    LATEST_DAY,
     Account,
     AccountSnapshot,
     Contact,
@@ -100,6 +103,26 @@ class Problems:
             raise DataError(self.issues, self.total)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a caller will ask of a workspace, so that loading prepares for it.
+
+    `records_on_demand`: contacts, deals, tickets, interactions and outcomes are read when first
+    needed: one account's rows for a single-account answer (only their problems are reported: other
+    accounts' rows are not its evidence), every row and every problem at once for the book.
+    `whole_book`: the book will be ranked, so its usage is aggregated (at `as_of`, else the export
+    day in manifest.json) on DuckDB's threads while the small tables load here.
+    """
+
+    records_on_demand: bool = False
+    whole_book: bool = False
+    as_of: date | None = None
+
+
+READ_ALL = Reading()
+"""Every file read and checked when the workspace opens, nothing prepared: what a server keeps."""
+
+
 class Workspace:
     """Loads and validates every file once; snapshots are then cheap, usage via DuckDB SQL.
 
@@ -115,14 +138,11 @@ class Workspace:
         rules: Rules,
         enrichment_provider: str | None = "enrichment",
         *,
-        records_on_demand: bool = False,
+        reading: Reading = READ_ALL,
     ) -> None:
         """`enrichment_provider` names the source an `enrichment.csv` without a provider column cites;
-        None when enrichment comes from elsewhere (the file is then not read).
-
-        `records_on_demand`: contacts, deals, tickets, interactions and outcomes are read when first
-        needed: one account's rows for a single-account answer (only their problems are reported:
-        other accounts' rows are not its evidence), every row, every problem at once, for the book."""
+        None when enrichment comes from elsewhere (the file is then not read). `reading`: what the
+        caller will ask, so that loading prepares for it."""
         if not (path / "accounts.csv").is_file():
             raise DataError(
                 [DataIssue(file=str(path / "accounts.csv"), message="not found: a workspace needs accounts.csv")]
@@ -155,9 +175,14 @@ class Workspace:
         present = [path / f for f in USAGE_FILES if (path / f).is_file()]
         # DuckDB reads the usage file on its own threads (3.8 s for a 770 MB CSV) while the small
         # tables load here: the two overlap instead of adding up
+        book_day = (reading.as_of or self.default_as_of) if reading.whole_book else None
+        if book_day is not None and not (self.first_day() or EARLIEST_DAY) <= book_day <= (
+            self.default_as_of or LATEST_DAY
+        ):
+            book_day = None  # a day the data do not cover: the desk refuses it, with the range
         with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(UsageEvents, present[0], known or None) if len(present) == 1 else None
-            if not records_on_demand:
+            loading = pool.submit(self._open_usage, present[0], known, book_day) if len(present) == 1 else None
+            if not reading.records_on_demand:
                 self._records = self._read_records(problems)
             self.enrichment: EnrichmentExport | None = None
             if enrichment_provider is not None:
@@ -168,12 +193,14 @@ class Workspace:
             if len(present) > 1:
                 message = "both usage_events.parquet and usage_events.csv are present; keep exactly one of them"
                 problems.add(DataError([DataIssue(file="usage_events.csv", message=message)]))
-            elif reading is None:
+            elif loading is None:
                 reason = f"no usage_events.csv or .parquet in {path}"
                 self.missing.append(MissingEvidence(kind=Source.usage, reason=reason))
             else:
                 try:
-                    self.usage = reading.result()
+                    self.usage, book_usage = loading.result()
+                    if book_day is not None:
+                        self._book_usage = (book_day, book_usage)
                 except DataError as exc:
                     problems.add(exc)
         if problems.total and self.usage is not None:
@@ -182,6 +209,15 @@ class Workspace:
         kinds = [Source.crm, Source.usage, Source.support, Source.conversations, Source.outcomes]
         kinds += [Source.enrichment] if self.enrichment else []
         self._sources = {kind.value: f"{self.name}:{self.path.name}" for kind in kinds}
+
+    def _open_usage(
+        self, path: Path, known: set[str], book_day: date | None
+    ) -> tuple[UsageEvents, dict[str, UsageFacts] | None]:
+        """The usage file validated, and the whole book's usage at `book_day` when one is given."""
+        events = UsageEvents(path, known or None)
+        if book_day is None:
+            return events, None
+        return events, aggregate_usage(events.run, Scope("usage_events"), book_day, self.rules.usage)
 
     def _read_records(self, problems: Problems, account_id: str | None = None) -> dict[str, dict[str, list[BaseModel]]]:
         """Each record file's rows by account (only `account_id`'s when given); problems gathered."""
@@ -342,19 +378,19 @@ class Workspace:
         facts = self._usage(Scope("usage_events", account.account_id), as_of)
         return self._build(account, as_of, facts)
 
-    def keep_book_usage(self, as_of: date) -> None:
-        """Aggregates the whole book's usage at `as_of` once and keeps it, so that `snapshot` of any
-        account that day reads it: a book split across processes builds each snapshot where it is
-        assessed, and a later single-account call needs no query."""
+    def book_usage(self, as_of: date) -> dict[str, UsageFacts] | None:
+        """The whole book's usage at `as_of` (None: no usage file), aggregated once and kept, so that
+        `snapshot` of any account that day reads it: a book split across processes builds each
+        snapshot where it is assessed, and a later single-account call needs no query. Every record
+        file is read first (their problems all at once), since the book's snapshots need them."""
         self._book_records()
         book = self._book_usage
         if book is None or book[0] != as_of:
-            self._book_usage = (as_of, self._usage(Scope("usage_events"), as_of))
+            book = self._book_usage = (as_of, self._usage(Scope("usage_events"), as_of))
+        return book[1]
 
     def snapshots(self, as_of: date, progress: Progress | None = None) -> Iterator[AccountSnapshot]:
-        self._book_records()
-        facts = self._usage(Scope("usage_events"), as_of)
-        self._book_usage = (as_of, facts)
+        facts = self.book_usage(as_of)
         total = len(self._accounts)
         for done, account in enumerate(self._accounts.values(), start=1):
             yield self._build(account, as_of, facts)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
-from connectors.workspace import Workspace, demo_workspace_path
+from connectors.workspace import READ_ALL, Reading, Workspace, demo_workspace_path
 from server.forked import cores, in_parallel
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
@@ -77,7 +77,7 @@ def workspace_path(settings: Settings) -> Path | None:
     return None
 
 
-def open_workspace(settings: Settings, records_on_demand: bool = False) -> Workspace | None:
+def open_workspace(settings: Settings, reading: Reading = READ_ALL) -> Workspace | None:
     path = workspace_path(settings)
     if path is None:
         return None
@@ -85,7 +85,7 @@ def open_workspace(settings: Settings, records_on_demand: bool = False) -> Works
         raise DataError([DataIssue(file=str(path), message="workspace folder not found")])
     enrichment = settings.connectors.enrichment
     provider = enrichment.provider if enrichment.source == "workspace" else None
-    return Workspace(path, settings.rules, provider, records_on_demand=records_on_demand)
+    return Workspace(path, settings.rules, provider, reading=reading)
 
 
 def uses_workspace(settings: Settings) -> bool:
@@ -99,10 +99,10 @@ def unsourced_kinds(settings: Settings) -> tuple[str, ...]:
     return settings.connectors.sources.by_source().get("workspace", ())
 
 
-def open_source(settings: Settings, records_on_demand: bool = False) -> SnapshotSource:
+def open_source(settings: Settings, reading: Reading = READ_ALL) -> SnapshotSource:
     """The workspace alone, or a composite of the configured CRM, support, usage and workspace sources.
-    `records_on_demand`: see `Workspace`; for a process that answers about one account."""
-    workspace = open_workspace(settings, records_on_demand) if uses_workspace(settings) else None
+    `reading`: what the caller will ask of the workspace (see `Reading`)."""
+    workspace = open_workspace(settings, reading) if uses_workspace(settings) else None
     only_workspace = set(settings.connectors.sources.by_source()) == {"workspace"}
     if workspace is not None and only_workspace and settings.connectors.enrichment.source != "pdl":
         return workspace
@@ -162,16 +162,16 @@ class Desk:
         source: SnapshotSource | None = None,
         today: Callable[[], date] = date.today,
         extraction: SignalExtraction | None = None,
-        one_account: bool = False,
+        reading: Reading = READ_ALL,
     ) -> None:
-        """`one_account`: the desk will answer about one account (a CLI `score`), so the workspace
-        reads that account's records only, unless the whole book is asked for after all."""
+        """`reading`: what a one-shot caller will ask (one account; the whole book at a day), so the
+        workspace loads for it (see `Reading`); a server keeps the default."""
         self.settings = settings
         self._owns_source = source is None
-        self._one_account = one_account
+        self._reading = reading
         if source is None:
             with gc_paused():  # loading builds ~20 records per account, the same allocation pattern
-                source = open_source(settings, one_account)
+                source = open_source(settings, reading)
         self.source = source
         self.rules: Rules = settings.rules.with_catalog(self.source.catalog)
         self.extraction = extraction or _extraction(settings, self.rules)
@@ -193,7 +193,7 @@ class Desk:
         if self._owns_source:
             close = getattr(self.source, "close", None)
             with gc_paused():
-                self.source = open_source(self.settings, self._one_account)
+                self.source = open_source(self.settings, self._reading)
             if callable(close):
                 close()
             self.rules = self.settings.rules.with_catalog(self.source.catalog)
@@ -367,9 +367,9 @@ class Desk:
         """The day's peers, and each account's snapshot by id. A source that keeps the book's usage
         (the workspace) builds a snapshot only when asked, in the process that assesses it; any
         other is read whole here."""
-        keep = getattr(self.source, "keep_book_usage", None)
-        if callable(keep):
-            keep(day)
+        book_usage = getattr(self.source, "book_usage", None)
+        if callable(book_usage):
+            book_usage(day)
             return self.peers(day), lambda account_id: self._with_signals(self.source.snapshot(account_id, day))
         snapshots = {s.account_id: self._with_signals(s) for s in self.source.snapshots(day)}
         return self.peers(day, list(snapshots.values())), snapshots.__getitem__

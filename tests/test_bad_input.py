@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from connectors.errors import DataError
 from connectors.usage_events import OFFSET_AWARE_UTC, TEXT_TIMESTAMP_UTC
-from connectors.workspace import Workspace
+from connectors.workspace import Reading, Workspace
 from server.cli import main
 from skills.rules import Rules
 from tests.factory import AS_OF, account, event, interaction, outcome, ticket, write_workspace
@@ -285,7 +285,7 @@ def test_a_single_account_answer_reads_and_checks_only_that_accounts_records(tmp
     beta = ticket().model_copy(update={"ticket_id": "T-beta", "account_id": "ACC-2"})
     root = workspace(tmp_path, [event(1, "a")], tickets=[ticket(), beta])
     replace_cell(root / "tickets.csv", "priority", "urgent", line=3)  # ACC-2's ticket
-    on_demand = Workspace(root, RULES, records_on_demand=True)
+    on_demand = Workspace(root, RULES, reading=Reading(records_on_demand=True))
     alpha = on_demand.snapshot("ACC-1", AS_OF)
     assert [t.ticket_id for t in alpha.tickets] == ["T-P2-open"]
     with pytest.raises(DataError) as info:
@@ -309,6 +309,7 @@ def test_records_on_demand_give_the_same_snapshots() -> None:
     assert day is not None
     ids = [a.account_id for a in eager.accounts()][::25]
     assert ids and all(
-        Workspace(demo_workspace_path(), RULES, records_on_demand=True).snapshot(i, day) == eager.snapshot(i, day)
+        Workspace(demo_workspace_path(), RULES, reading=Reading(records_on_demand=True)).snapshot(i, day)
+        == eager.snapshot(i, day)
         for i in ids
     )

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.workspace import Workspace
+from connectors.workspace import Reading, Workspace, demo_workspace_path
 from server.cli.render import json_text
 from server.desk import Desk
 from server.settings import Settings
 from skills.assessment import peer_metrics
+from skills.rules import Rules
 from tests.factory import account, write_workspace
+
+RULES = Rules()
 
 
 def test_a_warm_rank_reuses_the_book_and_a_changed_file_reloads_it(tmp_path: Path) -> None:
@@ -67,3 +71,20 @@ def test_ranked_text_parks_each_account_and_writes_them_in_rank_order() -> None:
         assert not one_shot._books  # nothing kept on the one-shot path
     first_three = [encode(a) for a in kept.rank(limit=3)]
     assert list(kept.ranked_text(encode, limit=3)) == first_three  # the kept book, encoded
+
+
+def test_a_rank_reading_prepares_the_books_usage_while_the_tables_load() -> None:
+    """`rank` opens the workspace with the whole book in mind: the usage is aggregated on DuckDB's
+    threads during loading, for the export day (or the day asked), and the ranking is unchanged."""
+    day = Desk(Settings()).as_of()
+    prepared = Workspace(demo_workspace_path(), RULES, reading=Reading(whole_book=True))
+    assert prepared._book_usage is not None and prepared._book_usage[0] == day
+    plain = Workspace(demo_workspace_path(), RULES)
+    assert plain._book_usage is None
+    assert prepared.book_usage(day) == plain.book_usage(day)
+    other = day - timedelta(days=7)
+    asked = Workspace(demo_workspace_path(), RULES, reading=Reading(whole_book=True, as_of=other))
+    assert asked._book_usage is not None and asked._book_usage[0] == other
+    assert asked.book_usage(other) == plain.book_usage(other)
+    beyond = Workspace(demo_workspace_path(), RULES, reading=Reading(whole_book=True, as_of=date(9999, 12, 31)))
+    assert beyond._book_usage is None  # a day the data do not cover is left for the desk to refuse

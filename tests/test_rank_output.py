@@ -148,3 +148,13 @@ def test_the_book_is_kept_until_a_workspace_file_changes(tmp_path: Path) -> None
     assert again is not first
     assert desk.assess(row["account_id"], day).name == "Renamed Co"
     assert desk.book(date(2026, 10, 1)) is not again
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    """`rank --json | head`: the closed pipe ends the command quietly, with no error message."""
+    command = [sys.executable, "-m", "server.cli", "rank", "--json"]
+    ranking = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert ranking.stdout is not None and ranking.stdout.read(10) == b"[\n  {\n    "
+    ranking.stdout.close()
+    _, stderr = ranking.communicate(timeout=120)
+    assert ranking.returncode == 0 and b"error" not in stderr.lower() and b"Traceback" not in stderr

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from server.cli.common import data_options, emit_json, open_desk, out, progress_bar, user_errors
+from connectors.workspace import Reading
+from server.cli.common import ONE_ACCOUNT, data_options, emit_json, open_desk, out, progress_bar, user_errors
 from server.cli.render import (
     CSV_COLUMNS,
     DROP_ORDER,
@@ -22,6 +24,7 @@ from server.cli.render import (
     write_json,
     write_jsonl,
 )
+from server.desk import parse_as_of
 from skills.assessment import AccountAssessment
 
 TIERS = ("priority", "ready", "candidate", "not_yet")
@@ -81,7 +84,8 @@ def rank(
             picked = parse_columns(columns, (), AccountAssessment.model_fields)
         else:
             picked = parse_columns(columns, TABLE_COLUMNS if chosen == "table" else CSV_COLUMNS)
-        desk = open_desk(workspace, config)
+        day = None if as_of is None else parse_as_of(as_of, date.today())
+        desk = open_desk(workspace, config, Reading(whole_book=True, as_of=day))
         owner = desk.csm(csm_owner) if csm_owner is not None else None
         if chosen == "table":
             with progress_bar("scoring accounts") as progress:
@@ -105,7 +109,7 @@ def rank(
 def score(account_id: str, workspace: Path | None, config: Path | None, as_of: str | None, as_json: bool) -> None:
     """Readiness score, gate, offer, price and timing for one account, with evidence."""
     with user_errors():
-        assessment = open_desk(workspace, config, one_account=True).assess(account_id, as_of)
+        assessment = open_desk(workspace, config, ONE_ACCOUNT).assess(account_id, as_of)
         if as_json:
             emit_json(assessment)
         else:
@@ -118,7 +122,7 @@ def score(account_id: str, workspace: Path | None, config: Path | None, as_of: s
 def snapshot(account_id: str, workspace: Path | None, config: Path | None, as_of: str | None) -> None:
     """The account's evidence as JSON: what every calculator reads (a starting point for an eval case)."""
     with user_errors():
-        emit_json(open_desk(workspace, config, one_account=True).snapshot(account_id, as_of))
+        emit_json(open_desk(workspace, config, ONE_ACCOUNT).snapshot(account_id, as_of))
 
 
 COMMANDS = (rank, score, snapshot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from rich.progress import Progress as RichProgress
 
 from connectors.errors import DataError, SourceError, UnknownAccountError
 from connectors.source import Progress
+from connectors.workspace import READ_ALL, Reading
 from server.desk import Desk, unsourced_kinds
 from server.settings import Settings, SettingsError, load_settings
 
@@ -44,6 +46,9 @@ def user_errors() -> Iterator[None]:
     except (DataError, SettingsError, SourceError, UnknownAccountError, ValueError) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except BrokenPipeError:  # the reader stopped early (`rank --json | head`): nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the final flush must not fail
+        sys.exit(0)
     except OSError as exc:  # a path the user named that cannot be read or written
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"[red]error:[/red] {escape(f'{where}{exc.strerror or exc}')}", highlight=False, soft_wrap=True)
@@ -87,7 +92,11 @@ def settings_for(workspace: Path | None, config: Path | None) -> Settings:
     return settings if workspace is None else settings.model_copy(update={"workspace": workspace})
 
 
-def open_desk(workspace: Path | None, config: Path | None, one_account: bool = False) -> Desk:
+ONE_ACCOUNT = Reading(records_on_demand=True)
+"""How `score`, `snapshot` and `propose` read a workspace: that account's records only."""
+
+
+def open_desk(workspace: Path | None, config: Path | None, reading: Reading = READ_ALL) -> Desk:
     settings = settings_for(workspace, config)
     if kinds := unsourced_kinds(settings):
         err.print(
@@ -95,4 +104,4 @@ def open_desk(workspace: Path | None, config: Path | None, one_account: bool = F
             "(reported as missing evidence; the demo is used only when nothing is configured)",
             highlight=False,
         )
-    return Desk(settings, one_account=one_account)
+    return Desk(settings, reading=reading)

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from server.calibration import current_calibration
-from server.cli.common import data_options, emit_json, err, open_desk, out, user_errors
+from server.cli.common import ONE_ACCOUNT, data_options, emit_json, err, open_desk, out, user_errors
 from server.cli.portfolio import print_outcomes
 from server.cli.push import push_reviewed
 from server.outcomes import DEFAULT_LEAD_DAYS, deal_outcomes
@@ -106,7 +106,7 @@ def propose(
 ) -> None:
     """Build a checked draft proposal: internal prep for the CSM and the customer summary."""
     with proposal_errors():
-        desk = open_desk(workspace, config, one_account=True)
+        desk = open_desk(workspace, config, ONE_ACCOUNT)
         proposal = build_proposal(desk, account_id, expansion_type, as_of, drafter, current_calibration(desk))
         proposal_id = None if no_save else ProposalStore.from_settings(desk.settings).save(proposal)
         internal, customer = render_markdown(proposal)
