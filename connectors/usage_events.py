@@ -100,7 +100,8 @@ class UsageEvents:
             self.db.execute(
                 "CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
             )
-            self._check_values(self._bad_values("raw_events", self.ts_utc))
+            if self._bad_values("raw_events", self.ts_utc):
+                self._raise_bad_values()
             self.db.execute(f"CREATE TEMP VIEW usage_events AS SELECT {typed} FROM raw_events")
             return
         # CSV is parsed once, straight into the typed table; its rejected lines (ragged, bad bytes,
@@ -112,7 +113,7 @@ class UsageEvents:
             self.db.execute(
                 "CREATE TEMP TABLE numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
             )
-            self._check_values(True)
+            self._raise_bad_values()
 
     def _csv_reader(self) -> str:
         header = _csv_header(self.path)
@@ -192,10 +193,8 @@ class UsageEvents:
         ids = {row[0] for row in self.db.execute(f"SELECT DISTINCT account_id FROM {relation}").fetchall()}
         return bool(ids - self.known)
 
-    def _check_values(self, bad: bool) -> None:
+    def _raise_bad_values(self) -> None:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
-        if not bad:
-            return
         offset = 0 if self.path.suffix == ".parquet" else 1
         checks = self._cell_checks(self.ts_utc)
         if self.known:  # with no account read, accounts.csv's own problems say why

@@ -127,7 +127,8 @@ class Workspace:
     """Loads and validates every file once; snapshots are then cheap, usage via DuckDB SQL.
 
     Every file is read and checked before anything is reported, so a user sees every problem of
-    every file in one run.
+    every file in one run; a single-account reading (`Reading.records_on_demand`) checks that
+    account's records only, and `arr_history.csv` is read when the portfolio first asks.
     """
 
     name = "workspace"
@@ -163,7 +164,7 @@ class Workspace:
         self.missing: list[MissingEvidence] = []
         self._known = known
         self._records: dict[str, dict[str, list[BaseModel]]] | None = None
-        self._one_account: dict[str, dict[str, list[BaseModel]]] = {}
+        self._records_of_account: dict[str, dict[str, list[BaseModel]]] = {}
         self._record_files = [file for file in RECORD_FILES if (path / file).is_file()]
         self.missing += [
             MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}")
@@ -224,7 +225,7 @@ class Workspace:
         records = {}
         for file in self._record_files:
             model, _ = RECORD_FILES[file]
-            known = None if account_id is not None or not self._known else self._known
+            known = self._known if account_id is None and self._known else None
             table = load_table(self.path / file, model, known, account_id=account_id)
             if table.total:
                 problems.add(DataError(table.issues, table.total))
@@ -243,12 +244,12 @@ class Workspace:
     def _account_records(self, account_id: str) -> dict[str, list[BaseModel]]:
         if self._records is not None:
             return {file: by_account.get(account_id, []) for file, by_account in self._records.items()}
-        if account_id not in self._one_account:
+        if account_id not in self._records_of_account:
             problems = Problems()
             records = self._read_records(problems, account_id)
             problems.raise_if_any()
-            self._one_account[account_id] = {file: rows.get(account_id, []) for file, rows in records.items()}
-        return self._one_account[account_id]
+            self._records_of_account[account_id] = {file: rows.get(account_id, []) for file, rows in records.items()}
+        return self._records_of_account[account_id]
 
     def _check_accounts(self, table: Table) -> None:
         """Ids are unique; every plan tier is a tier of the catalog (else prices are guesses)."""
