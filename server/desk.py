@@ -279,11 +279,14 @@ class Desk:
     ) -> tuple[int, Iterator[AccountAssessment]]:
         """How many accounts pass the filters, and their assessments best first (score, then proposed
         value, then id), one at a time so a caller can write each as it comes."""
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
-        day = self.as_of(as_of)
+        day = self._day_and_limit(as_of, limit)
         chosen = list(filter(book_filter(segment, csm_owner, tier), self.book(day, progress)))
         return len(chosen), iter(chosen[:limit] if limit else chosen)
+
+    def _day_and_limit(self, as_of: str | date | None, limit: int | None) -> date:
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit {limit} must be at least 1 (or omitted for every account)")
+        return self.as_of(as_of)
 
     def book(self, day: date, progress: Progress | None = None) -> list[AccountAssessment]:
         """Every account assessed at `day`, best first; kept while the workspace files are unchanged."""
@@ -328,7 +331,7 @@ class Desk:
 
         `jobs` processes (default: the machine's cores) build and assess contiguous parts of the
         book; each forked one shares the loaded workspace copy-on-write (see server.forked)."""
-        day = self.as_of(as_of)
+        day = self._day_and_limit(as_of, limit)
         with self._lock:
             self._refresh()
             kept = day in self._books

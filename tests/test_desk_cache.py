@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from connectors.workspace import Reading, Workspace, demo_workspace_path
 from server.cli.render import json_text
 from server.desk import Desk
@@ -69,6 +71,8 @@ def test_ranked_text_parks_each_account_and_writes_them_in_rank_order() -> None:
         one_shot = Desk(Settings())
         assert list(one_shot.ranked_text(encode, **filters)) == expected  # type: ignore[arg-type]
         assert not one_shot._books  # nothing kept on the one-shot path
+    with pytest.raises(ValueError, match="limit 0 must be at least 1"):
+        list(kept.ranked_text(encode, limit=0))
     first_three = [encode(a) for a in kept.rank(limit=3)]
     assert list(kept.ranked_text(encode, limit=3)) == first_three  # the kept book, encoded
 
