@@ -19,6 +19,7 @@ from skills.usage.sql import Row, to_dollar_binds
 USAGE_COLUMNS = ("ts", "account_id", "user_id", "department", "region", "event", "feature", "device_id")
 REQUIRED = ("ts", "account_id", "user_id", "event")
 MAX_ISSUES = 50
+THREADS = 2
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE_BYTES = 1_000_000
 OFFSET_AWARE_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"
@@ -72,7 +73,7 @@ class UsageEvents:
     def __init__(self, path: Path, known_accounts: set[str] | None, memory_limit: str = "1GB") -> None:
         self.path = path
         # no progress bar: DuckDB draws it on stdout, which carries --json output
-        self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+        self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": THREADS})
         self._lock = threading.Lock()
         try:
             self._load(known_accounts)
@@ -217,6 +218,13 @@ class UsageEvents:
         separate connections) cannot see it, and a shared connection refuses concurrent calls."""
         with self._lock:
             return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+
+    def release_memory(self) -> None:
+        """DuckDB's worker threads keep what the last big query allocated (about 100 MB after a
+        10,000-account book's aggregate, 130 MB at 100,000); restarting them returns it (~10 ms)."""
+        with self._lock:
+            self.db.execute("SET threads = 1")
+            self.db.execute(f"SET threads = {THREADS}")
 
     def close(self) -> None:
         self.db.close()

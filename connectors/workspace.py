@@ -218,7 +218,7 @@ class Workspace:
         events = UsageEvents(path, known or None)
         if book_day is None:
             return events, None
-        return events, aggregate_usage(events.run, Scope("usage_events"), book_day, self.rules.usage)
+        return events, self._aggregate(events, Scope("usage_events"), book_day)
 
     def _read_records(self, problems: Problems, account_id: str | None = None) -> dict[str, dict[str, list[BaseModel]]]:
         """Each record file's rows by account (only `account_id`'s when given); problems gathered."""
@@ -415,7 +415,13 @@ class Workspace:
         ]
 
     def _usage(self, scope: Scope, as_of: date) -> dict[str, UsageFacts] | None:
-        return None if self.usage is None else aggregate_usage(self.usage.run, scope, as_of, self.rules.usage)
+        return None if self.usage is None else self._aggregate(self.usage, scope, as_of)
+
+    def _aggregate(self, events: UsageEvents, scope: Scope, as_of: date) -> dict[str, UsageFacts]:
+        facts = aggregate_usage(events.run, scope, as_of, self.rules.usage)
+        if scope.account_id is None:  # a whole book's aggregate leaves DuckDB's threads holding memory
+            events.release_memory()
+        return facts
 
     def _build(self, account: Account, as_of: date, usage: dict[str, UsageFacts] | None) -> AccountSnapshot:
         records = self._account_records(account.account_id)

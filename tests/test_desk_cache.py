@@ -92,3 +92,14 @@ def test_a_rank_reading_prepares_the_books_usage_while_the_tables_load() -> None
     assert asked.book_usage(other) == plain.book_usage(other)
     beyond = Workspace(demo_workspace_path(), RULES, reading=Reading(whole_book=True, as_of=date(9999, 12, 31)))
     assert beyond._book_usage is None  # a day the data do not cover is left for the desk to refuse
+
+
+def test_a_whole_book_aggregate_gives_back_duckdbs_thread_memory_and_keeps_both_threads() -> None:
+    workspace = Workspace(demo_workspace_path(), RULES)
+    assert workspace.usage is not None and workspace.default_as_of is not None
+    day = workspace.default_as_of - timedelta(days=7)
+    account_id = workspace.accounts()[0].account_id
+    alone = workspace.snapshot(account_id, day)  # scoped query, before any whole-book aggregate
+    workspace.book_usage(day)
+    assert workspace.usage.run("SELECT current_setting('threads')", {})[0][0] == 2
+    assert workspace.snapshot(account_id, day) == alone
