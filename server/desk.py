@@ -304,15 +304,12 @@ class Desk:
             return ranked
 
     def _assessments(self, day: date, progress: Progress | None) -> Iterator[AccountAssessment]:
-        """Every account assessed at `day`, in the source's order; each snapshot is let go once assessed."""
-        snapshots = [self._with_signals(s) for s in self.source.snapshots(day)]
-        peers = self.peers(day, snapshots)
-        total = len(snapshots)
-        snapshots.reverse()
-        for done in range(1, total + 1):
-            yield assess(snapshots.pop(), peers, self.rules)
+        """Every account assessed at `day`, in the source's order."""
+        peers, ids, snapshot_of = self._book_parts(day)
+        for done, account_id in enumerate(ids, start=1):
+            yield assess(snapshot_of(account_id), peers, self.rules)
             if progress:
-                progress(done, total)
+                progress(done, len(ids))
 
     def ranked_text(
         self,
@@ -341,8 +338,7 @@ class Desk:
         wanted = book_filter(segment, csm_owner, tier)
         with ExitStack() as files:
             with gc_paused():
-                peers, snapshot_of = self._book_parts(day)
-                ids = [account.account_id for account in self.source.accounts()]
+                peers, ids, snapshot_of = self._book_parts(day)
                 # the signal reader holds network and cache connections a forked process must not share
                 processes = 1 if self.extraction is not None else jobs or cores()
                 size = max(1, -(-len(ids) // processes))
@@ -366,16 +362,17 @@ class Desk:
                 parked[k].seek(offset)
                 yield parked[k].read(length)
 
-    def _book_parts(self, day: date) -> tuple[SegmentPeers, Callable[[str], AccountSnapshot]]:
-        """The day's peers, and each account's snapshot by id. A source that keeps the book's usage
-        (the workspace) builds a snapshot only when asked, in the process that assesses it; any
-        other is read whole here."""
+    def _book_parts(self, day: date) -> tuple[SegmentPeers, list[str], Callable[[str], AccountSnapshot]]:
+        """The day's peers, the book's account ids, and each account's snapshot by id. A source that
+        keeps the book's usage (the workspace) builds a snapshot only when asked, in the process
+        that assesses it; any other is read whole here."""
+        ids = [account.account_id for account in self.source.accounts()]
         book_usage = getattr(self.source, "book_usage", None)
         if callable(book_usage):
             book_usage(day)
-            return self.peers(day), lambda account_id: self._with_signals(self.source.snapshot(account_id, day))
+            return self.peers(day), ids, lambda account_id: self._with_signals(self.source.snapshot(account_id, day))
         snapshots = {s.account_id: self._with_signals(s) for s in self.source.snapshots(day)}
-        return self.peers(day, list(snapshots.values())), snapshots.__getitem__
+        return self.peers(day, list(snapshots.values())), ids, snapshots.__getitem__
 
     def rank(
         self,
