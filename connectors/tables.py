@@ -411,19 +411,18 @@ def _build(
                     bad.add(n)
     rows = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
     kept = list(range(len(rows))) if not bad else [n for n in range(len(rows)) if n not in bad]
+    fields_set = set(model.model_fields)  # records are frozen: one fields set serves them all
     if not validated_per_row(model):
-        fields_set = set(model.model_fields)
         table.records = [_construct(model, rows[n], fields_set) for n in kept] if bad else [
             _construct(model, values, fields_set) for values in rows
         ]  # fmt: skip
         table.lines = [lines[n] for n in kept] if bad else list(lines)
         return
-    fields = set(model.model_fields)
     for n in kept:
         try:
             record = model.model_validate(rows[n])
-            if record.__pydantic_fields_set__ == fields:  # frozen records: one set serves them all (2 KB each)
-                object.__setattr__(record, "__pydantic_fields_set__", fields)
+            if record.__pydantic_fields_set__ == fields_set:  # its own copy is 2 KB an account
+                object.__setattr__(record, "__pydantic_fields_set__", fields_set)
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else None
