@@ -14,14 +14,14 @@ from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import READ_ALL, Reading, Workspace, demo_workspace_path
 from server.forked import cores, in_parallel
 from server.settings import Settings
-from skills.assessment import AccountAssessment, assess, peer_metrics, rank_order
+from skills.assessment import AccountAssessment, RankOrder, assess, peer_metrics, rank_order, standing
 from skills.playbook.readiness_score import ReadinessTier
 from skills.proposal.benchmarks import PeerMetrics, SegmentPeers, segment_peers
 from skills.rules import Rules
@@ -29,6 +29,9 @@ from skills.snapshot import EARLIEST_DAY, Account, AccountSnapshot
 
 if TYPE_CHECKING:
     from server.drafting.extraction import SignalExtraction
+
+BookParts = tuple[SegmentPeers, list[str], Callable[[str], AccountSnapshot]]
+"""A day's segment peers, the ids of the accounts asked for, and each one's snapshot by id."""
 
 TIERS: tuple[ReadinessTier, ...] = ("priority", "ready", "candidate", "not_yet")
 
@@ -139,22 +142,49 @@ def _extraction(settings: Settings, rules: Rules) -> SignalExtraction | None:
     return extraction_from_settings(settings, rules)
 
 
+class Owned(Protocol):
+    """An account or its assessment: what the segment and CSM filters read."""
+
+    @property
+    def segment(self) -> str: ...
+
+    @property
+    def csm_owner(self) -> str: ...
+
+
+def account_filter(segment: str | None, csm_owner: str | None) -> Callable[[Owned], bool]:
+    """One segment, one CSM (any letter case); None is any. It reads account fields only, so it picks
+    the same accounts before they are assessed as after."""
+    owner = csm_owner.lower() if csm_owner is not None else None
+    return lambda a: (segment is None or a.segment == segment) and (owner is None or a.csm_owner.lower() == owner)
+
+
 def book_filter(
     segment: str | None, csm_owner: str | None, tier: ReadinessTier | None
 ) -> Callable[[AccountAssessment], bool]:
-    """The accounts a ranking asks for: one segment, one CSM (any letter case), one tier; None is any."""
-    owner = csm_owner.lower() if csm_owner is not None else None
-    return lambda a: (
-        (segment is None or a.segment == segment)
-        and (owner is None or a.csm_owner.lower() == owner)
-        and (tier is None or a.tier == tier)
-    )
+    """The accounts a ranking asks for: `account_filter`, and one tier (None is any)."""
+    of_account = account_filter(segment, csm_owner)
+    return lambda a: of_account(a) and (tier is None or a.tier == tier)
+
+
+TOP_SHARE = 4
+"""A ranking whose limit is at most 1/TOP_SHARE of the accounts asked for ranks them by standing
+(about half an assessment each) and assesses only its top: cheaper than assessing them all."""
+
+
+def split(ids: list[str], parts: int) -> list[list[str]]:
+    """`ids` in at most `parts` contiguous runs of near-equal size (one empty run for no ids)."""
+    size = max(1, -(-len(ids) // parts))
+    return [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
 
 
 class Desk:
     """Ranked books are kept per day while the workspace's files are unchanged (size and modification
     time), so a warm `rank` only filters; a changed file reloads the workspace on the next call.
-    Sources without a fingerprint (CRM APIs, a warehouse) are read afresh for each rank."""
+    Sources without a fingerprint (CRM APIs, a warehouse) are read afresh for each rank.
+
+    A desk opened for one ranking (`Reading.whole_book`, the `rank` command) keeps nothing: it
+    assesses only what it prints (see `TOP_SHARE`) and, for JSON, encodes each account as made."""
 
     def __init__(
         self,
@@ -280,8 +310,54 @@ class Desk:
         """How many accounts pass the filters, and their assessments best first (score, then proposed
         value, then id), one at a time so a caller can write each as it comes."""
         day = self._day_and_limit(as_of, limit)
+        if self._reading.whole_book and limit is not None and not self._kept(day):
+            parts = self._book_parts(day, account_filter(segment, csm_owner))
+            if self._top_pays(limit, parts[1]):
+                total, top = self._top(parts, tier, limit, None, progress)
+                return total, iter(top)
         chosen = list(filter(book_filter(segment, csm_owner, tier), self.book(day, progress)))
         return len(chosen), iter(chosen[:limit] if limit else chosen)
+
+    def _kept(self, day: date) -> bool:
+        with self._lock:
+            self._refresh()
+            return day in self._books
+
+    def _top_pays(self, limit: int | None, ids: list[str]) -> bool:
+        """Whether ranking by standing first is cheaper: a limit small against the book, and no signal
+        reader (it would read the top accounts' conversations twice)."""
+        return limit is not None and limit * TOP_SHARE <= len(ids) and self.extraction is None
+
+    def _processes(self, jobs: int | None) -> int:
+        # the signal reader holds network and cache connections a forked process must not share
+        return 1 if self.extraction is not None else jobs or cores()
+
+    def _top(
+        self,
+        parts: BookParts,
+        tier: ReadinessTier | None,
+        limit: int,
+        jobs: int | None,
+        progress: Progress | None = None,
+    ) -> tuple[int, list[AccountAssessment]]:
+        """How many of the accounts are of `tier` (any when None), and the `limit` best of them
+        assessed. Every account's standing is computed in forked parts; only the chosen are assessed."""
+        peers, ids, snapshot_of = parts
+        runs = split(ids, self._processes(jobs))
+
+        def stand(k: int) -> list[RankOrder]:
+            orders = []
+            for done, account_id in enumerate(runs[k], start=1):
+                place = standing(snapshot_of(account_id), self.rules)
+                if tier is None or place.tier == tier:
+                    orders.append(place.order)
+                if progress and k == 0:  # this process's share, scaled to the book
+                    progress(min(done * len(runs), len(ids)), len(ids))
+            return orders
+
+        with gc_paused():
+            orders = sorted(chain.from_iterable(in_parallel(stand, len(runs))))
+            return len(orders), [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]
 
     def _day_and_limit(self, as_of: str | date | None, limit: int | None) -> date:
         if limit is not None and limit < 1:
@@ -298,7 +374,7 @@ class Desk:
             with gc_paused():
                 ranked = list(self._assessments(day, progress))
             ranked.sort(key=rank_order)
-            if self._fingerprint is not None:
+            if self._fingerprint is not None and not self._reading.whole_book:
                 self._books[day] = ranked
                 self._indexed[day] = {a.account_id: a for a in ranked}
             return ranked
@@ -327,52 +403,55 @@ class Desk:
         whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk).
 
         `jobs` processes (default: the machine's cores) build and assess contiguous parts of the
-        book; each forked one shares the loaded workspace copy-on-write (see server.forked)."""
+        book; each forked one shares the loaded workspace copy-on-write (see server.forked). A limit
+        small against the book ranks it by standing and assesses only the accounts written (`_top`)."""
         day = self._day_and_limit(as_of, limit)
-        with self._lock:
-            self._refresh()
-            kept = day in self._books
-        if kept:
+        if self._kept(day):
             yield from map(encode, self.ranked(day, segment, csm_owner, tier, limit)[1])
             return
-        wanted = book_filter(segment, csm_owner, tier)
+        parts = self._book_parts(day, account_filter(segment, csm_owner))
+        if self._top_pays(limit, parts[1]):
+            yield from map(encode, self._top(parts, tier, limit or 0, jobs)[1])
+            return
+        peers, ids, snapshot_of = parts
+        runs = split(ids, self._processes(jobs))
         with ExitStack() as files:
+            parked = [files.enter_context(tempfile.TemporaryFile()) for _ in runs]
+
+            def park(k: int) -> list[tuple[RankOrder, int, int, int]]:
+                """Run k assessed and encoded into its own file: (rank order, run, offset, length)."""
+                order = []
+                for account_id in runs[k]:
+                    assessment = assess(snapshot_of(account_id), peers, self.rules)
+                    if tier is None or assessment.tier == tier:
+                        text = encode(assessment)
+                        order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
+                        parked[k].write(text)
+                parked[k].flush()
+                return order
+
             with gc_paused():
-                peers, ids, snapshot_of = self._book_parts(day)
-                # the signal reader holds network and cache connections a forked process must not share
-                processes = 1 if self.extraction is not None else jobs or cores()
-                size = max(1, -(-len(ids) // processes))
-                parts = [ids[k : k + size] for k in range(0, len(ids), size)] or [[]]
-                parked = [files.enter_context(tempfile.TemporaryFile()) for _ in parts]
-
-                def park(k: int) -> list[tuple[tuple[int, float, str], int, int, int]]:
-                    """Part k built, assessed and encoded into its own file: (rank order, part, offset, length)."""
-                    order = []
-                    for account_id in parts[k]:
-                        assessment = assess(snapshot_of(account_id), peers, self.rules)
-                        if wanted(assessment):
-                            text = encode(assessment)
-                            order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
-                            parked[k].write(text)
-                    parked[k].flush()
-                    return order
-
-                order = sorted(chain.from_iterable(in_parallel(park, len(parts))))
+                order = sorted(chain.from_iterable(in_parallel(park, len(runs))))
             for _, k, offset, length in order[:limit] if limit else order:
                 parked[k].seek(offset)
                 yield parked[k].read(length)
 
-    def _book_parts(self, day: date) -> tuple[SegmentPeers, list[str], Callable[[str], AccountSnapshot]]:
-        """The day's peers, the book's account ids, and each account's snapshot by id. A source that
-        keeps the book's usage (the workspace) builds a snapshot only when asked, in the process
-        that assesses it; any other is read whole here."""
-        ids = [account.account_id for account in self.source.accounts()]
-        book_usage = getattr(self.source, "book_usage", None)
-        if callable(book_usage):
-            book_usage(day)
-            return self.peers(day), ids, lambda account_id: self._with_signals(self.source.snapshot(account_id, day))
-        snapshots = {s.account_id: self._with_signals(s) for s in self.source.snapshots(day)}
-        return self.peers(day, list(snapshots.values())), ids, snapshots.__getitem__
+    def _book_parts(self, day: date, wanted: Callable[[Account], bool] = lambda _: True) -> BookParts:
+        """The day's peers (the whole book's), the ids of the `wanted` accounts, and each account's
+        snapshot by id. A source that keeps the book's usage (the workspace) builds a snapshot only
+        when asked, in the process that assesses it; any other is read whole here."""
+        with gc_paused():  # loading builds ~20 records per account: the allocation pattern gc_paused is for
+            ids = [account.account_id for account in self.source.accounts() if wanted(account)]
+            book_usage = getattr(self.source, "book_usage", None)
+            if callable(book_usage):
+                book_usage(day)
+                return (
+                    self.peers(day),
+                    ids,
+                    lambda account_id: self._with_signals(self.source.snapshot(account_id, day)),
+                )
+            snapshots = {s.account_id: self._with_signals(s) for s in self.source.snapshots(day)}
+            return self.peers(day, list(snapshots.values())), ids, snapshots.__getitem__
 
     def rank(
         self,

@@ -6,6 +6,7 @@ This is the JSON of `score --json`, `rank --json` and the MCP `score_account` to
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from skills.catalog import ExpansionType
 from skills.discovery.gate_fixes import GateFix, gate_fixes
@@ -127,6 +128,30 @@ def assess(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> Acco
     )
 
 
-def rank_order(assessment: AccountAssessment) -> tuple[int, float, str]:
+RankOrder = tuple[int, float, str]
+
+
+def order_key(score: int, proposed_expansion_value: float, account_id: str) -> RankOrder:
     """Best first: score, then proposed value, then account id (SPEC: ties by value, then id)."""
-    return (-assessment.score, -assessment.proposed_expansion_value, assessment.account_id)
+    return (-score, -proposed_expansion_value, account_id)
+
+
+def rank_order(assessment: AccountAssessment) -> RankOrder:
+    return order_key(assessment.score, assessment.proposed_expansion_value, assessment.account_id)
+
+
+class Standing(NamedTuple):
+    """Where an account ranks in its book, and its tier: all a ranking needs to pick its top accounts."""
+
+    order: RankOrder
+    tier: ReadinessTier
+
+
+def standing(snapshot: AccountSnapshot, rules: Rules) -> Standing:
+    """The account's place in the ranking from the two calculators its order reads (`readiness_score`
+    and `priced`, as `assess` calls them), without the rest of the assessment (about half its cost):
+    a ranking that prints its top accounts assesses only those."""
+    usage = summarise_usage(snapshot, rules)
+    score = readiness_score(snapshot, usage, rules)
+    _, quote = priced(snapshot, usage, rules)
+    return Standing(order_key(score.score, quote.proposed_expansion_value, snapshot.account.account_id), score.tier)
