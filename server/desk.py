@@ -306,14 +306,16 @@ class Desk:
         tier: ReadinessTier | None = None,
         limit: int | None = None,
         progress: Progress | None = None,
+        jobs: int | None = None,
     ) -> tuple[int, Iterator[AccountAssessment]]:
         """How many accounts pass the filters, and their assessments best first (score, then proposed
-        value, then id), one at a time so a caller can write each as it comes."""
+        value, then id), one at a time so a caller can write each as it comes. `jobs`: processes
+        ranking a one-ranking desk's book by standing (default: the machine's cores)."""
         day = self._day_and_limit(as_of, limit)
         if self._reading.whole_book and limit is not None and not self._kept(day):
             parts = self._book_parts(day, account_filter(segment, csm_owner))
             if self._top_pays(limit, parts[1]):
-                total, top = self._top(parts, tier, limit, None, progress)
+                total, top = self._top(parts, tier, limit, jobs, progress)
                 return total, iter(top)
         chosen = list(filter(book_filter(segment, csm_owner, tier), self.book(day, progress)))
         return len(chosen), iter(chosen[:limit] if limit else chosen)
@@ -461,6 +463,7 @@ class Desk:
         tier: ReadinessTier | None = None,
         limit: int | None = None,
         progress: Progress | None = None,
+        jobs: int | None = None,
     ) -> list[AccountAssessment]:
         """The Expansion-Ready Account List: best first (score, then proposed value, then id)."""
-        return list(self.ranked(as_of, segment, csm_owner, tier, limit, progress)[1])
+        return list(self.ranked(as_of, segment, csm_owner, tier, limit, progress, jobs)[1])
