@@ -313,9 +313,9 @@ class Desk:
         ranking a one-ranking desk's book by standing (default: the machine's cores)."""
         day = self._day_and_limit(as_of, limit)
         if self._reading.whole_book and limit is not None and not self._kept(day):
-            parts = self._book_parts(day, account_filter(segment, csm_owner))
-            if self._top_pays(limit, parts[1]):
-                total, top = self._top(parts, tier, limit, jobs, progress)
+            wanted = account_filter(segment, csm_owner)
+            if self._top_pays(limit, sum(map(wanted, self.source.accounts()))):
+                total, top = self._top(self._book_parts(day, wanted), tier, limit, jobs, progress)
                 return total, iter(top)
         chosen = list(filter(book_filter(segment, csm_owner, tier), self.book(day, progress)))
         return len(chosen), iter(chosen[:limit] if limit else chosen)
@@ -325,10 +325,10 @@ class Desk:
             self._refresh()
             return day in self._books
 
-    def _top_pays(self, limit: int | None, ids: list[str]) -> bool:
-        """Whether ranking by standing first is cheaper: a limit small against the book, and no signal
-        reader (it would read the top accounts' conversations twice)."""
-        return limit is not None and limit * TOP_SHARE <= len(ids) and self.extraction is None
+    def _top_pays(self, limit: int | None, accounts: int) -> bool:
+        """Whether ranking by standing first is cheaper: a limit small against the accounts asked for,
+        and no signal reader (it would read the top accounts' conversations twice)."""
+        return limit is not None and limit * TOP_SHARE <= accounts and self.extraction is None
 
     def _processes(self, jobs: int | None) -> int:
         # the signal reader holds network and cache connections a forked process must not share
@@ -412,7 +412,7 @@ class Desk:
             yield from map(encode, self.ranked(day, segment, csm_owner, tier, limit)[1])
             return
         parts = self._book_parts(day, account_filter(segment, csm_owner))
-        if self._top_pays(limit, parts[1]):
+        if self._top_pays(limit, len(parts[1])):
             yield from map(encode, self._top(parts, tier, limit or 0, jobs)[1])
             return
         peers, ids, snapshot_of = parts
