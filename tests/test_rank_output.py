@@ -66,6 +66,21 @@ def test_jsonl_and_csv_carry_the_same_ranking(ranked: list[dict]) -> None:  # ty
     assert rows[0]["rank"] == "1" and rows[0]["currency"] == ranked[0]["currency"]
 
 
+def test_csv_of_the_whole_book_puts_each_rank_in_place_and_quotes_what_needs_it(ranked: list[dict]) -> None:  # type: ignore[type-arg]
+    """CSV rows are encoded as each account is assessed, before its rank is known; the rank is put
+    in its column when the rows are written in order, wherever that column stands."""
+    code, out = run("rank", "--format", "csv", "--columns", "name,rank,account_id,blockers")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and rows[0] == ["name", "rank", "account_id", "blockers"]
+    assert [r[1] for r in rows[1:]] == [str(n) for n in range(1, len(ranked) + 1)]
+    assert [(r[0], r[2]) for r in rows[1:]] == [(a["name"], a["account_id"]) for a in ranked]
+    assert any("," in r[3] for r in rows[1:])  # "gate failed, open_p1": a quoted cell read back whole
+    code, out = run("rank", "--format", "csv", "--columns", "rank", "--tier", "ready")
+    assert code == 0 and out.splitlines()[1:] == [
+        str(n) for n in range(1, sum(a["tier"] == "ready" for a in ranked) + 1)
+    ]
+
+
 def test_columns_pick_fields_and_unknown_ones_are_named() -> None:
     code, out = run("rank", "--format", "jsonl", "--limit", "2", "--columns", "account_id,score")
     assert code == 0 and all(set(json.loads(line)) == {"account_id", "score"} for line in out.splitlines())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -16,6 +18,7 @@ from server.cli.render import (
     DROP_ORDER,
     RANK_COLUMNS,
     TABLE_COLUMNS,
+    csv_text,
     json_text,
     parse_columns,
     print_assessment,
@@ -97,11 +100,12 @@ def rank(
                 rows = desk.rank(as_of, segment, owner, tier, limit, progress, jobs)
             out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}", picked, out.width))
             return
+        write: Callable[[IO[bytes], Iterable[bytes]], None]
         if chosen == "csv":
-            write_csv(sys.stdout, desk.ranked(as_of, segment, owner, tier, limit)[1], picked)
-            return
-        write = write_json if chosen == "json" else write_jsonl
-        encode = json_text(picked or None, 2 if chosen == "json" else None)
+            encode, write = csv_text(picked), partial(write_csv, columns=picked)
+        else:
+            encode = json_text(picked or None, 2 if chosen == "json" else None)
+            write = write_json if chosen == "json" else write_jsonl
         sys.stdout.flush()
         write(sys.stdout.buffer, desk.ranked_text(encode, as_of, segment, owner, tier, limit, jobs))
         sys.stdout.buffer.flush()

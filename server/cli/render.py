@@ -4,6 +4,7 @@ written one account at a time as the desk produces them."""
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -182,11 +183,36 @@ def write_jsonl(stream: IO[bytes], items: Iterable[bytes]) -> None:
         stream.write(item + b"\n")
 
 
-def write_csv(stream: IO[str], rows: Iterable[AccountAssessment], columns: Sequence[str] = CSV_COLUMNS) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(columns)
-    for n, a in enumerate(rows, start=1):
-        writer.writerow([RANK_COLUMNS[c].value(n, a) for c in columns])
+def _csv_line(cells: Sequence[Any]) -> bytes:
+    """One CSV record, UTF-8, without its line end; no cells: nothing."""
+    if not cells:
+        return b""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="").writerow(cells)
+    return text.getvalue().encode()
+
+
+def csv_text(columns: Sequence[str]) -> Callable[[AccountAssessment], bytes]:
+    """One account's CSV record for `write_csv`, encoded before the book's order (so before its rank)
+    is known: the cells before the rank column and those after, as `<bytes of the first>:<first><second>`."""
+    cut = columns.index("rank") if "rank" in columns else len(columns)
+    before, after = [RANK_COLUMNS[c].value for c in columns[:cut]], [RANK_COLUMNS[c].value for c in columns[cut + 1 :]]
+
+    def encode(a: AccountAssessment) -> bytes:
+        head = _csv_line([value(0, a) for value in before])
+        return b"%d:%b%b" % (len(head), head, _csv_line([value(0, a) for value in after]))
+
+    return encode
+
+
+def write_csv(stream: IO[bytes], items: Iterable[bytes], columns: Sequence[str] = CSV_COLUMNS) -> None:
+    """The header, then each record from `csv_text` in rank order, its rank put in place."""
+    stream.write(_csv_line(columns) + b"\n")
+    for n, item in enumerate(items, start=1):
+        size, rest = item.split(b":", 1)
+        head, tail = rest[: int(size)], rest[int(size) :]
+        rank = [str(n).encode()] if "rank" in columns else []
+        stream.write(b",".join(part for part in (head, *rank, tail) if part) + b"\n")
 
 
 def print_assessment(console: Console, a: AccountAssessment) -> None:
