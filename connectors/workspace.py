@@ -158,6 +158,7 @@ class Workspace:
         self._accounts: dict[str, Account] = {}
         self._folded: dict[str, Account] | None = None
         self._check_accounts(accounts)
+        self._first_day = min((a.contract_start for a in self._accounts.values()), default=None)
         if accounts.total:
             problems.add(DataError(accounts.issues, accounts.total))
         known = set(self._accounts) | accounts.ids
@@ -341,8 +342,9 @@ class Workspace:
         return list(self._accounts.values())
 
     def first_day(self) -> date | None:
-        """The first day the data say anything about: the earliest contract start."""
-        return min((a.contract_start for a in self._accounts.values()), default=None)
+        """The first day the data say anything about: the earliest contract start. Found once, on
+        loading: every call's as_of is checked against it (two scans of the book per MCP call)."""
+        return self._first_day
 
     def find_accounts(self, query: str, limit: int = 5) -> list[Account]:
         q = query.strip().lower()
