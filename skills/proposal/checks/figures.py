@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from skills.evidence import Result
 from skills.proposal.schema import Figures
@@ -91,7 +91,10 @@ class Figure(Result):
     currency: str | None = None
 
 
-class _Raw(Result):
+class _Raw(NamedTuple):
+    """One token of the text: internal to the scan, so a plain tuple (a proposal's checks read tens of
+    thousands of tokens; a validated model per token was most of a build_proposal's CPU)."""
+
     kind: Literal["date", "ident", "num", "sym", "word"]
     text: str
     start: int
@@ -102,8 +105,11 @@ class _Raw(Result):
 def _raw(text: str) -> list[_Raw]:
     out = []
     for m in _TOKEN.finditer(text):
-        kind = next(k for k in ("date", "ident", "num", "sym", "word") if m.group(k) is not None)
-        out.append(_Raw(kind=kind, text=m.group(), start=m.start(), end=m.end(), suffix=m.group("suffix") or ""))
+        kind = m.lastgroup  # the last group closed: a number's suffix, when it has one
+        if kind == "suffix":
+            out.append(_Raw("num", m.group(), m.start(), m.end(), m.group("suffix")))
+        else:
+            out.append(_Raw(kind, m.group(), m.start(), m.end()))  # type: ignore[arg-type]
     return out
 
 
@@ -123,6 +129,7 @@ def _word_parts(word: str) -> list[str]:
     return word.lower().split("-")
 
 
+@lru_cache(maxsize=4096)
 def _is_number_word(word: str) -> bool:
     parts = _word_parts(word)
     return all(p in UNITS or p in SCALES or p == "dozen" for p in parts)
