@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -81,16 +81,7 @@ class Source(StrEnum):
 
     @property
     def citation(self) -> str:
-        return {
-            "crm": "Per CRM:",
-            "usage": "Per usage:",
-            "support": "Per support:",
-            "conversations": "Per conversations:",
-            "outcomes": "Per outcomes:",
-            "catalog": "Per catalog:",
-            "gong": "Per Gong:",
-            **{source.value: f"Per {name}:" for name, source in ENRICHMENT_PROVIDERS.items()},
-        }[self.value]
+        return _citations()[self.value]
 
 
 ENRICHMENT_PROVIDERS: dict[str, Source] = {
@@ -102,6 +93,21 @@ ENRICHMENT_PROVIDERS: dict[str, Source] = {
     "People Data Labs": Source.people_data_labs,
 }
 """Provider name (as cited: "Per ZoomInfo:") -> its evidence source; a generic export cites "Per enrichment:"."""
+
+
+@cache
+def _citations() -> dict[str, str]:
+    """Each source's citation prefix, built once (every evidence line a draft check reads cites one)."""
+    return {
+        "crm": "Per CRM:",
+        "usage": "Per usage:",
+        "support": "Per support:",
+        "conversations": "Per conversations:",
+        "outcomes": "Per outcomes:",
+        "catalog": "Per catalog:",
+        "gong": "Per Gong:",
+        **{source.value: f"Per {name}:" for name, source in ENRICHMENT_PROVIDERS.items()},
+    }
 
 
 def enrichment_provider(value: Any) -> Any:
