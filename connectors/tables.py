@@ -172,13 +172,21 @@ def converters(model: type[BaseModel]) -> dict[str, tuple[Parse, bool]]:
 
 @cache
 def validated_per_row(model: type[BaseModel]) -> bool:
-    """Whether records need pydantic's own validation row by row: cross-field rules (model validators),
-    field validators, or enum fields, none of which the column converters apply."""
+    """Whether records need pydantic's own validation row by row: field validators, enum fields, or
+    model validators that see the raw input, none of which the column converters apply. Cross-field
+    rules on the built record (`mode="after"`) are run by `_construct` itself (`after_rules`)."""
     decorators = model.__pydantic_decorators__
-    if decorators.model_validators or decorators.field_validators:
+    if decorators.field_validators or any(d.info.mode != "after" for d in decorators.model_validators.values()):
         return True
     kinds = (_unwrap(info.annotation)[0] for info in model.model_fields.values())
     return any(isinstance(kind, type) and issubclass(kind, Enum) for kind in kinds)
+
+
+@cache
+def after_rules(model: type[BaseModel]) -> tuple[Callable[[BaseModel], Any], ...]:
+    """The model's own `mode="after"` validators (renewal after contract start): each takes a built
+    record and raises ValueError for a bad one, as pydantic would have called it."""
+    return tuple(d.func for d in model.__pydantic_decorators__.model_validators.values())
 
 
 @dataclass
@@ -417,6 +425,8 @@ def _build(
             _construct(model, values, fields_set) for values in rows
         ]  # fmt: skip
         table.lines = [lines[n] for n in kept] if bad else list(lines)
+        if after_rules(model):
+            _check_after_rules(model, table)
         return
     for n in kept:
         try:
@@ -433,6 +443,23 @@ def _build(
             continue
         table.records.append(record)
         table.lines.append(lines[n])
+
+
+def _check_after_rules(model: type[BaseModel], table: Table) -> None:
+    """Each record through the model's cross-field rules; one that breaks a rule is reported on its
+    line, with pydantic's wording, and left out."""
+    rules = after_rules(model)
+    records, lines = [], []
+    for record, line in zip(table.records, table.lines, strict=True):
+        try:
+            for rule in rules:
+                rule(record)
+        except ValueError as exc:
+            table.add(DataIssue(file=table.file, line=line, message=str(exc)))
+            continue
+        records.append(record)
+        lines.append(line)
+    table.records, table.lines = records, lines
 
 
 def read_table(path: Path, model: type[M], known_accounts: set[str] | None = None) -> list[M]:
