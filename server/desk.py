@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import heapq
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -21,7 +22,15 @@ from connectors.source import Progress, SnapshotSource
 from connectors.workspace import READ_ALL, Reading, Workspace, demo_workspace_path
 from server.forked import cores, in_parallel
 from server.settings import Settings
-from skills.assessment import AccountAssessment, RankOrder, assess, peer_metrics, rank_order, standing
+from skills.assessment import (
+    AccountAssessment,
+    RankOrder,
+    assess,
+    peer_metrics,
+    rank_order,
+    readiness,
+    standing,
+)
 from skills.playbook.readiness_score import ReadinessTier
 from skills.proposal.benchmarks import PeerMetrics, SegmentPeers, segment_peers
 from skills.rules import Rules
@@ -168,8 +177,9 @@ def book_filter(
 
 
 TOP_SHARE = 4
-"""A ranking whose limit is at most 1/TOP_SHARE of the accounts asked for ranks them by standing
-(about half an assessment each) and assesses only its top: cheaper than assessing them all."""
+"""A ranking whose limit is at most 1/TOP_SHARE of the accounts asked for orders them by readiness
+score and standing (a third to a half of an assessment each) and assesses only its top (`Desk._top`):
+cheaper than assessing them all."""
 
 
 def split(ids: list[str], parts: int) -> list[list[str]]:
@@ -343,23 +353,32 @@ class Desk:
         progress: Progress | None = None,
     ) -> tuple[int, list[AccountAssessment]]:
         """How many of the accounts are of `tier` (any when None), and the `limit` best of them
-        assessed. Every account's standing is computed in forked parts; only the chosen are assessed."""
+        assessed, in three cuts, each in forked parts: every account's readiness score; the standing
+        (score, then proposed value) of those scoring at least the limit-th best score, since no other
+        can be among the best; the full assessment of the chosen only."""
         peers, ids, snapshot_of = parts
         runs = split(ids, self._processes(jobs))
 
-        def stand(k: int) -> list[RankOrder]:
-            orders = []
+        def scored(k: int) -> list[tuple[int, str]]:
+            found = []
             for done, account_id in enumerate(runs[k], start=1):
-                place = standing(snapshot_of(account_id), self.rules)
-                if tier is None or place.tier == tier:
-                    orders.append(place.order)
+                score = readiness(snapshot_of(account_id), self.rules)
+                if tier is None or score.tier == tier:
+                    found.append((score.score, account_id))
                 if progress and k == 0:  # this process's share, scaled to the book
                     progress(min(done * len(runs), len(ids)), len(ids))
-            return orders
+            return found
 
         with gc_paused():
-            orders = sorted(chain.from_iterable(in_parallel(stand, len(runs))))
-            return len(orders), [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]
+            scores = list(chain.from_iterable(in_parallel(scored, len(runs))))
+            cutoff = heapq.nlargest(limit, (score for score, _ in scores))[-1] if scores else 0
+            contenders = split([account_id for score, account_id in scores if score >= cutoff], len(runs))
+
+            def placed(k: int) -> list[RankOrder]:
+                return [standing(snapshot_of(account_id), self.rules).order for account_id in contenders[k]]
+
+            orders = sorted(chain.from_iterable(in_parallel(placed, len(contenders))))
+            return len(scores), [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]
 
     def _day_and_limit(self, as_of: str | date | None, limit: int | None) -> date:
         if limit is not None and limit < 1:

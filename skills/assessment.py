@@ -15,7 +15,7 @@ from skills.discovery.roi import ExpansionRoi, ValueCase, expansion_roi
 from skills.evidence import EvidenceLine, Result
 from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
 from skills.playbook.next_tier import NextTier, next_tier, out_of_reach
-from skills.playbook.readiness_score import ReadinessTier, Signal, readiness_score
+from skills.playbook.readiness_score import ReadinessScore, ReadinessTier, Signal, readiness_score
 from skills.playbook.timing import Blocker, Trigger, blockers, triggers
 from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
 from skills.proposal.pricing import PriceQuote, priced
@@ -138,6 +138,12 @@ def order_key(score: int, proposed_expansion_value: float, account_id: str) -> R
 
 def rank_order(assessment: AccountAssessment) -> RankOrder:
     return order_key(assessment.score, assessment.proposed_expansion_value, assessment.account_id)
+
+
+def readiness(snapshot: AccountSnapshot, rules: Rules) -> ReadinessScore:
+    """The readiness score alone, as `assess` computes it (about a third of an assessment): the first
+    key of the rank order, so a ranking's first cut."""
+    return readiness_score(snapshot, summarise_usage(snapshot, rules), rules)
 
 
 class Standing(NamedTuple):

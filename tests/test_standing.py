@@ -13,7 +13,7 @@ from server.desk import Desk
 from server.evals.extraction import is_extraction_case
 from server.evals.harness import case_desk, load_case
 from server.settings import Settings
-from skills.assessment import AccountAssessment, assess, rank_order, standing
+from skills.assessment import AccountAssessment, assess, rank_order, readiness, standing
 from skills.proposal.benchmarks import SegmentPeers
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot
@@ -30,6 +30,7 @@ def test_standing_is_the_assessments_order_and_tier_for_every_demo_account() -> 
         snapshot = snapshot_of(account_id)
         full = assess(snapshot, peers, desk.rules)
         assert standing(snapshot, desk.rules) == (rank_order(full), full.tier), account_id
+        assert readiness(snapshot, desk.rules).model_dump() == full.model_dump(include={"score", "tier", "signals"})
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,7 @@ def test_standing_agrees_with_every_eval_boundary_case(folder: Path) -> None:
     snapshot = desk.snapshot(case.account_id, case.as_of)
     full = desk.assess(case.account_id, case.as_of)
     assert standing(snapshot, desk.rules) == (rank_order(full), full.tier)
+    assert readiness(snapshot, desk.rules).model_dump() == full.model_dump(include={"score", "tier", "signals"})
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,7 @@ def test_standing_agrees_with_every_eval_boundary_case(folder: Path) -> None:
     [
         {"limit": 1},
         {"limit": 20},
+        {"limit": 37},  # a cut inside a run of equal scores: the proposed value decides who is in
         {"segment": "enterprise", "limit": 5},
         {"tier": "ready", "limit": 3},
         {"csm_owner": "PRIYA SHAH", "limit": 2},
