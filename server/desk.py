@@ -11,6 +11,7 @@ import heapq
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from itertools import chain
@@ -221,14 +222,18 @@ class Desk:
         self._fingerprint = self._source_fingerprint()
         self._books: dict[date, list[AccountAssessment]] = {}
         self._indexed: dict[date, dict[str, AccountAssessment]] = {}
+        self._ranking: dict[date, Future[list[AccountAssessment]]] = {}
+        """Books being ranked, by day: later callers for that day wait on them."""
 
     def _source_fingerprint(self) -> object | None:
         fingerprint = getattr(self.source, "fingerprint", None)
         return fingerprint() if callable(fingerprint) else None
 
     def _refresh(self) -> None:
-        """Drop what was computed when the workspace files changed, reloading the workspace the desk opened."""
-        if self._fingerprint is None or self._source_fingerprint() == self._fingerprint:
+        """Drop what was computed when the workspace files changed, reloading the workspace the desk
+        opened. Not while a book is being ranked: its source stays until it is done (the next call
+        after it reloads)."""
+        if self._fingerprint is None or self._ranking or self._source_fingerprint() == self._fingerprint:
             return
         if self._owns_source:
             close = getattr(self.source, "close", None)
@@ -386,19 +391,39 @@ class Desk:
         return self.as_of(as_of)
 
     def book(self, day: date, progress: Progress | None = None) -> list[AccountAssessment]:
-        """Every account assessed at `day`, best first; kept while the workspace files are unchanged."""
+        """Every account assessed at `day`, best first; kept while the workspace files are unchanged.
+
+        The book is ranked outside the desk's lock, so a server's other calls (a score, a proposal)
+        go on while a cold book is ranked (10 s at 10,000 accounts); a second caller for the same day
+        waits for the first one's book instead of ranking it again."""
         with self._lock:
             self._refresh()
             cached = self._books.get(day)
             if cached is not None:
                 return cached
+            ranking = self._ranking.get(day)
+            if ranking is None:
+                ranking = self._ranking[day] = Future()
+                leader, fingerprint = True, self._fingerprint
+            else:
+                leader = False
+        if not leader:
+            return ranking.result()
+        try:
             with gc_paused():
-                ranked = list(self._assessments(day, progress))
-            ranked.sort(key=rank_order)
-            if self._fingerprint is not None and not self._reading.whole_book:
+                ranked = sorted(self._assessments(day, progress), key=rank_order)
+        except BaseException as exc:
+            with self._lock:
+                del self._ranking[day]
+            ranking.set_exception(exc)
+            raise
+        with self._lock:
+            del self._ranking[day]
+            if fingerprint is not None and fingerprint == self._fingerprint and not self._reading.whole_book:
                 self._books[day] = ranked
                 self._indexed[day] = {a.account_id: a for a in ranked}
-            return ranked
+        ranking.set_result(ranked)
+        return ranked
 
     def _assessments(self, day: date, progress: Progress | None) -> Iterator[AccountAssessment]:
         """Every account assessed at `day`, in the source's order."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from connectors.workspace import Reading, Workspace, demo_workspace_path
 from server.cli.render import json_text
 from server.desk import Desk
 from server.settings import Settings
-from skills.assessment import peer_metrics
+from skills.assessment import AccountAssessment, assess, peer_metrics
+from skills.proposal.benchmarks import SegmentPeers
 from skills.rules import Rules
+from skills.snapshot import AccountSnapshot
 from tests.factory import account, write_workspace
 
 RULES = Rules()
@@ -103,3 +106,37 @@ def test_a_whole_book_aggregate_gives_back_duckdbs_thread_memory_and_keeps_both_
     workspace.book_usage(day)
     assert workspace.usage.run("SELECT current_setting('threads')", {})[0][0] == 2
     assert workspace.snapshot(account_id, day) == alone
+
+
+def test_a_cold_book_does_not_hold_up_other_calls_and_is_ranked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server ranking a cold book still answers a score meanwhile; a second ranking of the same day
+    waits for the first one's book instead of ranking it again."""
+    desk = Desk(Settings())
+    day = desk.as_of()
+    first_held, release = threading.Event(), threading.Event()
+    assessed: list[str] = []
+
+    def held(snapshot: AccountSnapshot, peers: SegmentPeers, rules: Rules) -> AccountAssessment:
+        assessed.append(snapshot.account_id)
+        if len(assessed) == 1:  # the book's first account: the ranking stays under way until released
+            first_held.set()
+            release.wait(30)
+        return assess(snapshot, peers, rules)
+
+    monkeypatch.setattr("server.desk.assess", held)
+    books: list[list[AccountAssessment]] = []
+    rankers = [threading.Thread(target=lambda: books.append(desk.book(day))) for _ in range(2)]
+    rankers[0].start()
+    assert first_held.wait(30)
+    rankers[1].start()
+    scored: list[AccountAssessment] = []
+    scorer = threading.Thread(target=lambda: scored.append(desk.assess("ACC-00007")))
+    scorer.start()
+    scorer.join(30)
+    assert scored and not release.is_set()  # answered while the book was still being ranked
+    release.set()
+    for ranker in rankers:
+        ranker.join(30)
+    assert len(books) == 2 and books[0] is books[1]  # one ranking, shared
+    assert len(assessed) == len(books[0]) + 1  # the book once, plus the one score
+    assert desk.assess("ACC-00007") == scored[0]  # now from the kept book, the same assessment
