@@ -174,7 +174,7 @@ def converters(model: type[BaseModel]) -> dict[str, tuple[Parse, bool]]:
 def validated_per_row(model: type[BaseModel]) -> bool:
     """Whether records need pydantic's own validation row by row: field validators, enum fields, or
     model validators that see the raw input, none of which the column converters apply. Cross-field
-    rules on the built record (`mode="after"`) are run by `_construct` itself (`after_rules`)."""
+    rules on the built record (`mode="after"`) are run on the constructed records (`_check_after_rules`)."""
     decorators = model.__pydantic_decorators__
     if decorators.field_validators or any(d.info.mode != "after" for d in decorators.model_validators.values()):
         return True
