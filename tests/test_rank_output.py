@@ -20,7 +20,7 @@ from rich.console import Console
 from connectors.workspace import demo_workspace_path
 from server.cli import main
 from server.cli.app import COMMAND_HELP, COMMAND_MODULES, module_commands
-from server.cli.render import DROP_ORDER, rank_table
+from server.cli.render import DROP_ORDER, RANK_COLUMNS, rank_table
 from server.desk import Desk
 from server.settings import Settings
 
@@ -79,6 +79,19 @@ def test_csv_of_the_whole_book_puts_each_rank_in_place_and_quotes_what_needs_it(
     assert code == 0 and out.splitlines()[1:] == [
         str(n) for n in range(1, sum(a["tier"] == "ready" for a in ranked) + 1)
     ]
+
+
+@pytest.mark.parametrize("columns", ["rank,account_id,rank", "blockers", "name,rank,rank,blockers", "rank"])
+def test_csv_is_what_a_plain_csv_writer_makes_of_the_ranked_book(columns: str) -> None:
+    """Ranks repeated, adjacent or alone; a lone empty cell written `""` (a blank line would be skipped by readers)."""
+    picked = columns.split(",")
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(picked)
+    for n, a in enumerate(Desk(Settings()).rank(), start=1):
+        writer.writerow([RANK_COLUMNS[c].value(n, a) for c in picked])
+    code, out = run("rank", "--format", "csv", "--columns", columns)
+    assert code == 0 and out == expected.getvalue()
 
 
 def test_columns_pick_fields_and_unknown_ones_are_named() -> None:

@@ -184,35 +184,49 @@ def write_jsonl(stream: IO[bytes], items: Iterable[bytes]) -> None:
 
 
 def _csv_line(cells: Sequence[Any]) -> bytes:
-    """One CSV record, UTF-8, without its line end; no cells: nothing."""
-    if not cells:
-        return b""
+    """CSV cells, UTF-8, without a line end, quoted as they would be inside a longer record (a lone
+    empty cell alone on a line would be written `""`)."""
     text = io.StringIO()
-    csv.writer(text, lineterminator="").writerow(cells)
-    return text.getvalue().encode()
+    csv.writer(text, lineterminator="").writerow([*cells, ""])
+    return text.getvalue()[:-1].encode()
+
+
+def _rank_runs(columns: Sequence[str]) -> list[list[str]]:
+    """The columns split at each rank column: the runs of cells an account's record is encoded in."""
+    runs: list[list[str]] = [[]]
+    for column in columns:
+        if column == "rank":
+            runs.append([])
+        else:
+            runs[-1].append(column)
+    return runs
 
 
 def csv_text(columns: Sequence[str]) -> Callable[[AccountAssessment], bytes]:
     """One account's CSV record for `write_csv`, encoded before the book's order (so before its rank)
-    is known: the cells before the rank column and those after, as `<bytes of the first>:<first><second>`."""
-    cut = columns.index("rank") if "rank" in columns else len(columns)
-    before, after = [RANK_COLUMNS[c].value for c in columns[:cut]], [RANK_COLUMNS[c].value for c in columns[cut + 1 :]]
+    is known: the runs of cells between rank columns, framed as `<bytes of each run, comma-separated>:<runs>`."""
+    runs = [[RANK_COLUMNS[c].value for c in run] for run in _rank_runs(columns)]
 
     def encode(a: AccountAssessment) -> bytes:
-        head = _csv_line([value(0, a) for value in before])
-        return b"%d:%b%b" % (len(head), head, _csv_line([value(0, a) for value in after]))
+        texts = [_csv_line([value(0, a) for value in run]) if run else b"" for run in runs]
+        return b",".join(b"%d" % len(text) for text in texts) + b":" + b"".join(texts)
 
     return encode
 
 
 def write_csv(stream: IO[bytes], items: Iterable[bytes], columns: Sequence[str] = CSV_COLUMNS) -> None:
-    """The header, then each record from `csv_text` in rank order, its rank put in place."""
+    """The header, then each record from `csv_text` in rank order, its rank put in every rank column."""
     stream.write(_csv_line(columns) + b"\n")
+    filled = [bool(run) for run in _rank_runs(columns)]
     for n, item in enumerate(items, start=1):
-        size, rest = item.split(b":", 1)
-        head, tail = rest[: int(size)], rest[int(size) :]
-        rank = [str(n).encode()] if "rank" in columns else []
-        stream.write(b",".join(part for part in (head, *rank, tail) if part) + b"\n")
+        sizes, texts = item.split(b":", 1)
+        parts, at = [], 0
+        for k, size in enumerate(map(int, sizes.split(b","))):
+            parts += [str(n).encode()] if k else []
+            parts += [texts[at : at + size]] if filled[k] else []
+            at += size
+        line = b",".join(parts)
+        stream.write((line or b'""') + b"\n")  # one empty cell alone is written "", not as a blank line
 
 
 def print_assessment(console: Console, a: AccountAssessment) -> None:
