@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from skills.catalog import ExpansionType, normalise_term
 from skills.conversations.cited import ALIGNING, signals_about
@@ -67,20 +67,23 @@ def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
 
     Rules that need a missing source are skipped and listed in `unevaluated`, never assumed.
     """
+    return tuple(offers_in_order(snapshot, usage, rules))
+
+
+def offers_in_order(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> Iterator[ExpansionChoice]:
+    """`holding_offers` one rule at a time, each evaluated only when asked for: the choice stops at
+    the first that holds (most often seat growth), so the later rules' text scans never run."""
     account = snapshot.account
     skipped: tuple[ExpansionType, ...] = ()
-    found: list[ExpansionChoice] = []
     if usage is None:
         skipped = ("seat_growth", "tier_upgrade", "geographic_expansion")
     else:
         seat_reason = _seat_growth(usage, rules)
         if seat_reason:
-            found.append(
-                ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage))
-            )
+            yield ExpansionChoice(type="seat_growth", reason=EvidenceLine(text=seat_reason, source=Source.usage))
         upgrade = _tier_upgrade(snapshot, usage, rules)
         if upgrade:
-            found.append(
+            yield (
                 ExpansionChoice(
                     type="tier_upgrade",
                     next_tier=upgrade[0],
@@ -92,7 +95,7 @@ def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
             )
     cross = None if snapshot.lacks(Source.conversations) else _cross_sell(snapshot, rules)
     if cross:
-        found.append(
+        yield (
             ExpansionChoice(
                 type="cross_sell",
                 module_id=cross[0],
@@ -102,7 +105,7 @@ def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
         )
     if usage is not None and usage.other_regions:
         regions = ", ".join(f"{r.region} ({r.users_90d} users)" for r in usage.other_regions)
-        found.append(
+        yield (
             ExpansionChoice(
                 type="geographic_expansion",
                 new_regions=usage.other_regions,
@@ -117,7 +120,7 @@ def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
         0 <= to_renewal <= rules.types.multi_year_renewal_max_days
         and account.health_score >= rules.types.multi_year_renewal_min_health
     ):
-        found.append(
+        yield (
             ExpansionChoice(
                 type="multi_year_renewal",
                 unevaluated=skipped,
@@ -126,17 +129,14 @@ def holding_offers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules:
                 ),
             )
         )
-    found.append(
-        ExpansionChoice(
-            type="professional_services",
-            unevaluated=skipped,
-            reason=EvidenceLine(
-                text="no capacity, upgrade, cross-sell, regional or renewal signal: adoption help is the offer",
-                source=Source.usage,
-            ),
-        )
+    yield ExpansionChoice(
+        type="professional_services",
+        unevaluated=skipped,
+        reason=EvidenceLine(
+            text="no capacity, upgrade, cross-sell, regional or renewal signal: adoption help is the offer",
+            source=Source.usage,
+        ),
     )
-    return tuple(found)
 
 
 def expansion_type(
@@ -147,9 +147,11 @@ def expansion_type(
 
     Professional services is the last resort and is returned even when the catalog prices it at 0.
     """
-    offers = holding_offers(snapshot, usage, rules)
-    chosen = next((c for c in offers if value_of(c) > 0), offers[-1])
-    passed = offers[: offers.index(chosen)]
+    passed: list[ExpansionChoice] = []
+    for chosen in offers_in_order(snapshot, usage, rules):
+        if chosen.type == "professional_services" or value_of(chosen) > 0:
+            break
+        passed.append(chosen)
     if not passed:
         return chosen
     why = ", ".join(c.type for c in passed)
