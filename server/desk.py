@@ -380,7 +380,7 @@ class Desk:
             contenders = split([account_id for score, account_id in scores if score >= cutoff], len(runs))
 
             def placed(k: int) -> list[RankOrder]:
-                return [standing(snapshot_of(account_id), self.rules).order for account_id in contenders[k]]
+                return [standing(snapshot_of(account_id), self.rules) for account_id in contenders[k]]
 
             orders = sorted(chain.from_iterable(in_parallel(placed, len(contenders))))
             return len(scores), [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]

@@ -6,7 +6,6 @@ This is the JSON of `score --json`, `rank --json` and the MCP `score_account` to
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
 
 from skills.catalog import ExpansionType
 from skills.discovery.gate_fixes import GateFix, gate_fixes
@@ -146,18 +145,11 @@ def readiness(snapshot: AccountSnapshot, rules: Rules) -> ReadinessScore:
     return readiness_score(snapshot, summarise_usage(snapshot, rules), rules)
 
 
-class Standing(NamedTuple):
-    """Where an account ranks in its book, and its tier: all a ranking needs to pick its top accounts."""
-
-    order: RankOrder
-    tier: ReadinessTier
-
-
-def standing(snapshot: AccountSnapshot, rules: Rules) -> Standing:
+def standing(snapshot: AccountSnapshot, rules: Rules) -> RankOrder:
     """The account's place in the ranking from the two calculators its order reads (`readiness_score`
     and `priced`, as `assess` calls them), without the rest of the assessment (about half its cost):
     a ranking that prints its top accounts assesses only those."""
     usage = summarise_usage(snapshot, rules)
     score = readiness_score(snapshot, usage, rules)
     _, quote = priced(snapshot, usage, rules)
-    return Standing(order_key(score.score, quote.proposed_expansion_value, snapshot.account.account_id), score.tier)
+    return order_key(score.score, quote.proposed_expansion_value, snapshot.account.account_id)

@@ -1,5 +1,6 @@
-"""A ranking that prints only its top accounts orders the book by `standing` and assesses only those:
-its order and tier must be the full assessment's for every account, or the top would be wrong."""
+"""A ranking that prints only its top accounts orders the book by `readiness` and `standing` and
+assesses only those: their score, tier and order must be the full assessment's for every account, or
+the top would be wrong."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def test_standing_is_the_assessments_order_and_tier_for_every_demo_account() -> 
     for account_id in ids:
         snapshot = snapshot_of(account_id)
         full = assess(snapshot, peers, desk.rules)
-        assert standing(snapshot, desk.rules) == (rank_order(full), full.tier), account_id
+        assert standing(snapshot, desk.rules) == rank_order(full), account_id
         assert readiness(snapshot, desk.rules).model_dump() == full.model_dump(include={"score", "tier", "signals"})
 
 
@@ -43,7 +44,7 @@ def test_standing_agrees_with_every_eval_boundary_case(folder: Path) -> None:
     desk = case_desk(case, folder, Settings())
     snapshot = desk.snapshot(case.account_id, case.as_of)
     full = desk.assess(case.account_id, case.as_of)
-    assert standing(snapshot, desk.rules) == (rank_order(full), full.tier)
+    assert standing(snapshot, desk.rules) == rank_order(full)
     assert readiness(snapshot, desk.rules).model_dump() == full.model_dump(include={"score", "tier", "signals"})
 
 
