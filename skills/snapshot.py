@@ -321,8 +321,12 @@ class AccountSnapshot(Record):
         return self.account.account_id
 
     @cached_property
-    def _missing_kinds(self) -> frozenset[Source]:
-        return frozenset(m.kind for m in self.missing)
+    def _missing_kinds(self) -> tuple[tuple[MissingEvidence, ...], frozenset[Source]]:
+        return self.missing, frozenset(m.kind for m in self.missing)
 
     def lacks(self, kind: Source) -> bool:
-        return kind in self._missing_kinds
+        missing, kinds = self._missing_kinds
+        if missing is not self.missing:  # a model_copy with other `missing` carries the original's cache
+            del self.__dict__["_missing_kinds"]
+            missing, kinds = self._missing_kinds
+        return kind in kinds

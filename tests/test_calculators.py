@@ -126,6 +126,18 @@ def test_missing_usage_is_unknown_not_guessed() -> None:
     assert "seat_growth" in choice.unevaluated
 
 
+def test_a_copy_with_other_missing_evidence_lacks_what_it_says() -> None:
+    """`lacks` remembers its answer on the snapshot; a copy with other `missing` must not read the
+    original's (model_copy copies that memory along with the fields)."""
+    whole = snapshot()
+    assert not whole.lacks(Source.usage)
+    down = (MissingEvidence(kind=Source.usage, reason="warehouse down"),)
+    copy = whole.model_copy(update={"usage": None, "missing": down})
+    assert copy.lacks(Source.usage) and not copy.lacks(Source.support)
+    assert signal(copy, "capacity").met is None
+    assert not whole.lacks(Source.usage)
+
+
 # --- readiness gate ----------------------------------------------------------------------------
 
 
