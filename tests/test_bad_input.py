@@ -313,3 +313,28 @@ def test_records_on_demand_give_the_same_snapshots() -> None:
         == eager.snapshot(i, day)
         for i in ids
     )
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_one_accounts_records_whatever_the_lines_hold(tmp_path: Path, newline: str) -> None:
+    """A single-account read parses only the lines naming the account when each line is a record;
+    a quoted note across lines (or a bare carriage return) makes it read the file whole. Either way
+    the account gets the eager load's records, and a bad cell keeps its line in the file."""
+    said = interaction(3, 'She said "we need dashboards",\nthen: "and ACC-2\'s team?"', iid="I-multi")
+    beta = [i.model_copy(update={"account_id": "ACC-2", "interaction_id": f"I-beta-{n}"}) for n, i in
+            enumerate([interaction(2), interaction(9, "ACC-1 was mentioned by Beta")])]  # fmt: skip
+    for records in ([interaction(1), *beta, interaction(5)], [interaction(1), said, *beta, interaction(5)]):
+        root = workspace(tmp_path / str(len(records)), [event(1, "a")], interactions=records)
+        path = root / "interactions.csv"
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", newline.encode()))
+        eager, on_demand = Workspace(root, RULES), Workspace(root, RULES, reading=Reading(records_on_demand=True))
+        for account_id in ("ACC-1", "ACC-2"):
+            assert on_demand.snapshot(account_id, AS_OF) == eager.snapshot(account_id, AS_OF)
+        lines = path.read_bytes().decode().split(newline)
+        last = max(n for n, line in enumerate(lines, start=1) if line.startswith("I-5-call"))
+        lines[last - 1] = lines[last - 1].replace(",call,", ",fax,", 1)
+        path.write_text(newline.join(lines), encoding="utf-8", newline="")
+        with pytest.raises(DataError) as info:
+            Workspace(root, RULES, reading=Reading(records_on_demand=True)).snapshot("ACC-1", AS_OF)
+        assert f"interactions.csv line {last} column 'source'" in str(info.value)
+        assert Workspace(root, RULES, reading=Reading(records_on_demand=True)).snapshot("ACC-2", AS_OF).interactions
