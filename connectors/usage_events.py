@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,51 +71,64 @@ class UsageEvents:
     without one is read as UTC.
     """
 
-    def __init__(self, path: Path, known_accounts: set[str] | None, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self, path: Path, known_accounts: set[str] | None, memory_limit: str = "1GB", *, check: bool = True
+    ) -> None:
+        """Reads and checks `path`; a bad cell, or an event of an account not in `known_accounts` (None
+        or empty: not checked), raises DataError naming each line. `check=False` leaves both to a later
+        `check_accounts`, so the file is read, and the book aggregated, while accounts.csv loads."""
         self.path = path
         # no progress bar: DuckDB draws it on stdout, which carries --json output
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": THREADS})
         self._lock = threading.Lock()
+        self.known: set[str] | None = None
+        with self._closed_on_error():
+            self._load()
+        if check:
+            self.check_accounts(known_accounts)
+
+    @contextmanager
+    def _closed_on_error(self) -> Iterator[None]:
         try:
-            self._load(known_accounts)
+            yield
         except duckdb.Error as exc:
             self.db.close()
-            raise DataError([DataIssue(file=path.name, message=f"cannot be read: {_first_line(exc)}")]) from None
+            raise DataError([DataIssue(file=self.path.name, message=f"cannot be read: {_first_line(exc)}")]) from None
         except DataError:
             self.db.close()
             raise
 
-    def _load(self, known_accounts: set[str] | None) -> None:
+    @property
+    def cells_ok(self) -> bool:
+        """Every cell holds a value of its column (the accounts not yet compared with accounts.csv)."""
+        return not self._bad_cells
+
+    def check_accounts(self, known_accounts: set[str] | None) -> None:
+        """DataError naming every bad cell and every event of an account not in `known_accounts` (None
+        or empty: accounts are not compared; accounts.csv's own problems say why), line by line."""
+        with self._closed_on_error():
+            self.known = known_accounts or None
+            if self._bad_cells or (self.known and not self._account_ids() <= self.known):
+                self._raise_bad_values()
+
+    def _load(self) -> None:
         self.db.execute("SET TimeZone = 'UTC'")
         self.db.execute("SET enable_progress_bar = false")
         reader = f"read_parquet({_sql_text(str(self.path))})" if self.path.suffix == ".parquet" else self._csv_reader()
         self.db.execute(f"CREATE TEMP VIEW raw_events AS SELECT * FROM {reader}")
         self._check_columns()
-        self.known = known_accounts
-        self.db.execute("CREATE TEMP TABLE known_accounts (account_id VARCHAR)")
-        if known_accounts:
-            self.db.execute("INSERT INTO known_accounts SELECT unnest($ids)", {"ids": sorted(known_accounts)})
         typed = ", ".join(
             f"{self.ts_utc} AS ts" if c == "ts" else f"CAST({c} AS VARCHAR) AS {c}" for c in USAGE_COLUMNS
         )
         if self.path.suffix == ".parquet":  # columnar: every query scans the file directly
-            self.db.execute(
-                "CREATE TEMP VIEW numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
-            )
-            if self._bad_values("raw_events", self.ts_utc):
-                self._raise_bad_values()
+            self._bad_cells = self._any_bad_cell("raw_events", self.ts_utc)
             self.db.execute(f"CREATE TEMP VIEW usage_events AS SELECT {typed} FROM raw_events")
             return
         # CSV is parsed once, straight into the typed table; its rejected lines (ragged, bad bytes,
         # oversize) are read first. Lines are numbered only when a value is bad, by reading it again.
         self.db.execute(f"CREATE TEMP TABLE usage_events AS SELECT {typed} FROM raw_events")
         self._check_rejects()
-        if self._bad_values("usage_events", "ts"):
-            self.db.execute("DROP TABLE usage_events")
-            self.db.execute(
-                "CREATE TEMP TABLE numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
-            )
-            self._raise_bad_values()
+        self._bad_cells = self._any_bad_cell("usage_events", "ts")
 
     def _csv_reader(self) -> str:
         header = _csv_header(self.path)
@@ -183,22 +197,29 @@ class UsageEvents:
             *((c, f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''", "is empty") for c in REQUIRED[1:]),
         ]
 
-    def _bad_values(self, relation: str, ts: str) -> bool:
-        """Whether any cell of `relation` is bad: one cheap scan, the accounts compared as a set."""
+    def _any_bad_cell(self, relation: str, ts: str) -> bool:
+        """Whether any cell of `relation` is bad: one cheap scan."""
         cheap = " OR ".join(f"({cond})" for _, cond, _ in self._cell_checks(ts))
         total = self.db.execute(f"SELECT COUNT(*) FROM {relation} WHERE {cheap}").fetchone()
-        if total and total[0]:
-            return True
-        if not self.known:
-            return False
-        ids = {row[0] for row in self.db.execute(f"SELECT DISTINCT account_id FROM {relation}").fetchall()}
-        return bool(ids - self.known)
+        return bool(total and total[0])
+
+    def _account_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM usage_events").fetchall()}
 
     def _raise_bad_values(self) -> None:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
         offset = 0 if self.path.suffix == ".parquet" else 1
+        if offset:  # the CSV's typed table gives way to its rows numbered, read again
+            self.db.execute("DROP TABLE usage_events")
+        kind = "TABLE" if offset else "VIEW"
+        self.db.execute(
+            f"CREATE TEMP {kind} numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
+        )
         checks = self._cell_checks(self.ts_utc)
         if self.known:  # with no account read, accounts.csv's own problems say why
+            self.db.execute(
+                "CREATE TEMP TABLE known_accounts AS SELECT unnest($ids) AS account_id", {"ids": sorted(self.known)}
+            )
             unknown = "CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM known_accounts)"
             checks.append(("account_id", unknown, "account not in accounts.csv"))
         union = " UNION ALL ".join(

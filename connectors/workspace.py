@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -150,40 +150,37 @@ class Workspace:
             )
         self.path = path
         self.rules = rules
-        self._book_usage: tuple[date, dict[str, UsageFacts] | None] | None = None
         problems = Problems()
         self.catalog = self._load_catalog(problems)
         self.default_as_of = self._load_manifest(problems).as_of
-        accounts = load_table(path / "accounts.csv", Account, require_rows=True)
-        self._accounts: dict[str, Account] = {}
-        self._folded: dict[str, Account] | None = None
-        self._check_accounts(accounts)
-        self._first_day = min((a.contract_start for a in self._accounts.values()), default=None)
-        if accounts.total:
-            problems.add(DataError(accounts.issues, accounts.total))
-        known = set(self._accounts) | accounts.ids
-        self.missing: list[MissingEvidence] = []
-        self._known = known
-        self._records: dict[str, dict[str, list[BaseModel]]] | None = None
-        self._records_of_account: dict[str, dict[str, list[BaseModel]]] = {}
-        self._record_files = [file for file in RECORD_FILES if (path / file).is_file()]
-        self.missing += [
-            MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}")
-            for file, (_, kind) in RECORD_FILES.items()
-            if file not in self._record_files
-        ]
-        self._arr_history: ArrHistory | None = None
-        self.usage: UsageEvents | None = None
+        self._book_usage: tuple[date, dict[str, UsageFacts] | None] | None = None
         present = [path / f for f in USAGE_FILES if (path / f).is_file()]
-        # DuckDB reads the usage file on its own threads (3.8 s for a 770 MB CSV) while the small
-        # tables load here: the two overlap instead of adding up
+        # DuckDB reads the usage file (and aggregates the book) on its own threads from the start,
+        # while accounts.csv and the small tables load here: the two overlap instead of adding up
         book_day = (reading.as_of or self.default_as_of) if reading.whole_book else None
-        if book_day is not None and not (self.first_day() or EARLIEST_DAY) <= book_day <= (
-            self.default_as_of or LATEST_DAY
-        ):
+        if book_day is not None and not EARLIEST_DAY <= book_day <= (self.default_as_of or LATEST_DAY):
             book_day = None  # a day the data do not cover: the desk refuses it, with the range
+        known_ids: Future[set[str]] = Future()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = pool.submit(self._open_usage, present[0], known, book_day) if len(present) == 1 else None
+            loading = pool.submit(self._open_usage, present[0], known_ids, book_day) if len(present) == 1 else None
+            try:
+                known = self._load_accounts(problems)
+            except BaseException:
+                known_ids.set_result(set())  # the usage thread must not wait for ever
+                raise
+            known_ids.set_result(known)
+            self.missing: list[MissingEvidence] = []
+            self._known = known
+            self._records: dict[str, dict[str, list[BaseModel]]] | None = None
+            self._records_of_account: dict[str, dict[str, list[BaseModel]]] = {}
+            self._record_files = [file for file in RECORD_FILES if (path / file).is_file()]
+            self.missing += [
+                MissingEvidence(kind=kind, reason=f"{file} not in workspace {path}")
+                for file, (_, kind) in RECORD_FILES.items()
+                if file not in self._record_files
+            ]
+            self._arr_history: ArrHistory | None = None
+            self.usage: UsageEvents | None = None
             if not reading.records_on_demand:
                 self._records = self._read_records(problems)
             self.enrichment: EnrichmentExport | None = None
@@ -201,7 +198,7 @@ class Workspace:
             else:
                 try:
                     self.usage, book_usage = loading.result()
-                    if book_day is not None:
+                    if book_day is not None and (self.first_day() or EARLIEST_DAY) <= book_day:
                         self._book_usage = (book_day, book_usage)
                 except DataError as exc:
                     problems.add(exc)
@@ -212,14 +209,29 @@ class Workspace:
         kinds += [Source.enrichment] if self.enrichment else []
         self._sources = {kind.value: f"{self.name}:{self.path.name}" for kind in kinds}
 
+    def _load_accounts(self, problems: Problems) -> set[str]:
+        """accounts.csv read and checked; every account id it names, good rows or bad."""
+        accounts = load_table(self.path / "accounts.csv", Account, require_rows=True)
+        self._accounts: dict[str, Account] = {}
+        self._folded: dict[str, Account] | None = None
+        self._check_accounts(accounts)
+        self._first_day = min((a.contract_start for a in self._accounts.values()), default=None)
+        if accounts.total:
+            problems.add(DataError(accounts.issues, accounts.total))
+        return set(self._accounts) | accounts.ids
+
     def _open_usage(
-        self, path: Path, known: set[str], book_day: date | None
+        self, path: Path, known: Future[set[str]], book_day: date | None
     ) -> tuple[UsageEvents, dict[str, UsageFacts] | None]:
-        """The usage file validated, and the whole book's usage at `book_day` when one is given."""
-        events = UsageEvents(path, known or None)
-        if book_day is None:
-            return events, None
-        return events, self._aggregate(events, Scope("usage_events"), book_day)
+        """The usage file validated, and the whole book's usage at `book_day` when one is given. The
+        book is aggregated before its accounts are compared with accounts.csv (`known`, still loading):
+        a file with an unknown account is refused all the same, and one with a bad cell is not aggregated."""
+        events = UsageEvents(path, None, check=False)
+        facts = None
+        if book_day is not None and events.cells_ok:
+            facts = self._aggregate(events, Scope("usage_events"), book_day)
+        events.check_accounts(known.result() or None)
+        return events, facts
 
     def _read_records(self, problems: Problems, account_id: str | None = None) -> dict[str, dict[str, list[BaseModel]]]:
         """Each record file's rows by account (only `account_id`'s when given); problems gathered."""

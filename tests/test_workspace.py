@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import DataError, UnknownAccountError
-from connectors.workspace import Workspace, demo_workspace_path
+from connectors.workspace import Reading, Workspace, demo_workspace_path
 from skills.rules import Rules
 from skills.snapshot import Source
 from tests.factory import AS_OF, account, ago, champion, event, interaction, ticket, write_workspace
@@ -206,6 +206,38 @@ def test_parquet_usage_is_accepted(tmp_path: Path) -> None:
     )
     csv_path.unlink()
     assert usage_of(Workspace(ws_dir, RULES)) == csv_usage
+
+
+@pytest.mark.parametrize("usage_format", ["csv", "parquet"])
+def test_a_ranked_books_usage_is_checked_against_accounts_loaded_beside_it(tmp_path: Path, usage_format: str) -> None:
+    """A book to be ranked is aggregated while accounts.csv loads; its accounts are compared once that is
+    read: an event of an unknown account still refuses the file, naming its line, with the bad cells."""
+    import duckdb
+
+    def book(events: list[dict]) -> Path:  # type: ignore[type-arg]
+        root = write_workspace(tmp_path / str(len(events)), [account(), account(account_id="ACC-2")], events)
+        if usage_format == "parquet":
+            csv_path = root / "usage_events.csv"
+            duckdb.sql(
+                f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar=true)) TO '{root}/usage_events.parquet'"
+            )
+            csv_path.unlink()
+        return root
+
+    whole = Reading(whole_book=True, as_of=AS_OF)
+    good = [event(1, "a"), event(2, "b", "ACC-2")]
+    ranked = Workspace(book(good), RULES, reading=whole)
+    assert ranked.snapshot("ACC-2", AS_OF) == Workspace(book(good), RULES).snapshot("ACC-2", AS_OF)
+    line = 2 if usage_format == "parquet" else 3
+    for bad in (
+        [event(1, "a"), event(2, "b", "ACC-404")],
+        [event(1, "a"), event(2, "b", "ACC-404"), {**event(3, "c"), "ts": "yesterday"}],
+    ):
+        with pytest.raises(DataError) as info:
+            Workspace(book(bad), RULES, reading=whole)
+        text = str(info.value)
+        assert f"usage_events.{usage_format} line {line} column 'account_id': account not in accounts.csv" in text
+        assert ("'yesterday'" in text) == (len(bad) == 3)
 
 
 def test_bundled_demo_loads() -> None:
