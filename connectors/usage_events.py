@@ -108,7 +108,7 @@ class UsageEvents:
         or empty: accounts are not compared; accounts.csv's own problems say why), line by line."""
         with self._closed_on_error():
             self.known = known_accounts or None
-            if self._bad_cells or (self.known and not self._account_ids() <= self.known):
+            if self._bad_cells or (self.known and not self._account_ids <= self.known):
                 self._raise_bad_values()
 
     def _load(self) -> None:
@@ -123,12 +123,14 @@ class UsageEvents:
         if self.path.suffix == ".parquet":  # columnar: every query scans the file directly
             self._bad_cells = self._any_bad_cell("raw_events", self.ts_utc)
             self.db.execute(f"CREATE TEMP VIEW usage_events AS SELECT {typed} FROM raw_events")
+            self._account_ids = self._distinct_accounts()
             return
         # CSV is parsed once, straight into the typed table; its rejected lines (ragged, bad bytes,
         # oversize) are read first. Lines are numbered only when a value is bad, by reading it again.
         self.db.execute(f"CREATE TEMP TABLE usage_events AS SELECT {typed} FROM raw_events")
         self._check_rejects()
         self._bad_cells = self._any_bad_cell("usage_events", "ts")
+        self._account_ids = self._distinct_accounts()
 
     def _csv_reader(self) -> str:
         header = _csv_header(self.path)
@@ -203,7 +205,11 @@ class UsageEvents:
         total = self.db.execute(f"SELECT COUNT(*) FROM {relation} WHERE {cheap}").fetchone()
         return bool(total and total[0])
 
-    def _account_ids(self) -> set[str]:
+    def _distinct_accounts(self) -> set[str]:
+        """The accounts the events name, read with the cells (before a book's aggregate, whose memory
+        DuckDB then gives back), for `check_accounts`; none when a cell is bad (the file is refused)."""
+        if self._bad_cells:
+            return set()
         return {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM usage_events").fetchall()}
 
     def _raise_bad_values(self) -> None:
