@@ -12,10 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.drafting.template import template_draft
 from skills.proposal.checks import CheckFailure, check_draft
 from skills.proposal.checks.figures import figures
+from skills.proposal.checks.leaks import any_term, term_pattern
 from skills.proposal.schema import ConversationScript, DraftedText, DraftFacts, ObjectionResponse
 from skills.rules import DraftRules, Rules
 from skills.snapshot import Ticket
@@ -250,3 +253,17 @@ def test_schema_failures_are_named() -> None:
 def test_every_violation_names_field_span_and_rule(facts: DraftFacts) -> None:
     found: list[Any] = failures(facts, draft(facts, opening="A rebate of EUR 8,000, double the value."))
     assert found and all(f.field and f.span and f.rule for f in found)
+
+
+FILLER = ["a", "the", "Discounted", "re-bate", "pricebreak", "%", "off", "go", "lower", "free", "seats", "\n", "  "]
+FILLER += ["-", "(", "é", "_", "quarter", "only"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*Rules().drafting.lexicon, *FILLER]), max_size=12))
+def test_the_one_scan_for_wording_finds_a_text_exactly_when_a_term_does(words: list[str]) -> None:
+    """`any_term` lets a text with no internal wording skip the term-by-term scan; it must match exactly
+    the texts some term's own pattern matches, or a leak would go unreported."""
+    lexicon = Rules().drafting.lexicon
+    for text in (" ".join(words), "".join(words)):
+        assert bool(any_term(lexicon).search(text)) == any(term_pattern(t).search(text) for t in lexicon), text
