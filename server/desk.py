@@ -442,7 +442,6 @@ class Desk:
         tier: ReadinessTier | None = None,
         limit: int | None = None,
         jobs: int | None = None,
-        progress: Progress | None = None,
     ) -> Iterator[bytes]:
         """As `ranked`, each account already written out by `encode` (its JSON, say), for a one-shot
         caller. Unless the day's book is kept, each assessment is encoded as soon as it is made and
@@ -458,7 +457,7 @@ class Desk:
             return
         parts = self._book_parts(day, account_filter(segment, csm_owner))
         if self._top_pays(limit, len(parts[1])):
-            yield from map(encode, self._top(parts, tier, limit or 0, jobs, progress)[1])
+            yield from map(encode, self._top(parts, tier, limit or 0, jobs)[1])
             return
         peers, ids, snapshot_of = parts
         runs = split(ids, self._processes(jobs))
@@ -468,14 +467,12 @@ class Desk:
             def park(k: int) -> list[tuple[RankOrder, int, int, int]]:
                 """Run k assessed and encoded into its own file: (rank order, run, offset, length)."""
                 order = []
-                for done, account_id in enumerate(runs[k], start=1):
+                for account_id in runs[k]:
                     assessment = assess(snapshot_of(account_id), peers, self.rules)
                     if tier is None or assessment.tier == tier:
                         text = encode(assessment)
                         order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
                         parked[k].write(text)
-                    if progress and k == 0:  # this process's share, scaled to the book
-                        progress(min(done * len(runs), len(ids)), len(ids))
                 parked[k].flush()
                 return order
 

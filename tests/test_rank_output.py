@@ -20,7 +20,7 @@ from rich.console import Console
 from connectors.workspace import demo_workspace_path
 from server.cli import main
 from server.cli.app import COMMAND_HELP, COMMAND_MODULES, module_commands
-from server.cli.render import DROP_ORDER, RANK_COLUMNS, TABLE_COLUMNS, rank_table, table_row
+from server.cli.render import DROP_ORDER, RANK_COLUMNS, rank_table
 from server.desk import Desk
 from server.settings import Settings
 
@@ -105,39 +105,16 @@ def test_columns_pick_fields_and_unknown_ones_are_named() -> None:
     assert code == 2 and "colour" in out and "account_id" in out
 
 
-@pytest.mark.parametrize(
-    "options",
-    [
-        (),
-        ("--tier", "candidate", "--columns", "tier,name,rank"),
-        ("--columns", "rank,score,account_id,rank", "--jobs", "1"),
-    ],
-)
-def test_the_table_of_a_whole_book_is_the_ranked_books_table(options: tuple[str, ...]) -> None:
-    """`rank` as a table keeps only each account's cells while the book is ranked (never the whole
-    book's assessments); what it prints is still the table of the desk's ranked book."""
-    code, out = run("rank", *options)
-    args = dict(zip(options[::2], options[1::2], strict=True))
-    columns = tuple(args["--columns"].split(",")) if "--columns" in args else TABLE_COLUMNS
-    book = Desk(Settings()).rank(tier=args.get("--tier"))  # type: ignore[arg-type]
-    console = Console(width=160, record=True)
-    console.print(
-        rank_table(map(table_row(columns), book), f"Expansion-ready accounts · as of {book[0].as_of}", columns, 160)
-    )
-    assert code == 0 and out == console.export_text() and len(book) > 20
-
-
 def test_narrow_terminal_drops_columns_in_the_stated_order_and_keeps_ids_and_money() -> None:
     rows = Desk(Settings()).rank(limit=5)
-    cells = list(map(table_row(TABLE_COLUMNS), rows))
     for width in (160, 100, 80, 60, 50):
         console = Console(width=width, record=True)
-        console.print(rank_table(cells, "t", width=width))
+        console.print(rank_table(rows, "t", width=width))
         text = console.export_text()
         for a in rows:
             assert a.account_id in text and f"{a.currency} {a.proposed_expansion_value:,.0f}" in text
     narrow = Console(width=60, record=True)
-    narrow.print(rank_table(cells, "t", width=60))
+    narrow.print(rank_table(rows, "t", width=60))
     header = narrow.export_text()
     assert "Latest trigger" not in header and "Segment" not in header  # the first to go
     code, out = run("rank", "--help")

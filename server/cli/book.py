@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -24,7 +23,6 @@ from server.cli.render import (
     parse_columns,
     print_assessment,
     rank_table,
-    table_text,
     write_csv,
     write_json,
     write_jsonl,
@@ -99,8 +97,7 @@ def rank(
         owner = desk.csm(csm_owner) if csm_owner is not None else None
         if chosen == "table":
             with progress_bar("scoring accounts") as progress:
-                texts = desk.ranked_text(table_text(picked), as_of, segment, owner, tier, limit, jobs, progress)
-                rows = list(map(json.loads, texts))
+                rows = desk.rank(as_of, segment, owner, tier, limit, progress, jobs)
             out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}", picked, out.width))
             return
         write: Callable[[IO[bytes], Iterable[bytes]], None]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -125,42 +124,11 @@ def parse_columns(text: str | None, default: Sequence[str], choices: Iterable[st
     return names
 
 
-Cell = tuple[str, str | None]
-"""A table cell: its text and its rich style (None: plain)."""
-
-
-def table_row(columns: Sequence[str]) -> Callable[[AccountAssessment], list[Cell]]:
-    """One account's table cells for `columns`, the rank's left empty: it is known only once the book
-    is ordered, and `rank_table` fills it in from the row's place."""
-    picked = [(name, RANK_COLUMNS[name]) for name in columns]
-
-    def cells(a: AccountAssessment) -> list[Cell]:
-        return [("" if name == "rank" else c.cell(0, a), c.style(a) if c.style else None) for name, c in picked]
-
-    return cells
-
-
-def table_text(columns: Sequence[str]) -> Callable[[AccountAssessment], bytes]:
-    """`table_row` as JSON: what the table keeps of an assessment, parked while the book is ranked, so
-    a whole book is never held in memory (100,000 assessments are 4.5 GiB; their cells 0.1)."""
-    row = table_row(columns)
-    return lambda a: json.dumps(row(a)).encode()
-
-
-def _numbered(rows: Iterable[Sequence[Cell]], columns: Sequence[str]) -> list[list[Cell]]:
-    ranks = [k for k, name in enumerate(columns) if name == "rank"]
-    numbered = []
-    for n, row in enumerate(rows, start=1):
-        cells = [(text, style) for text, style in row]
-        for k in ranks:
-            cells[k] = (str(n), cells[k][1])
-        numbered.append(cells)
-    return numbered
-
-
-def fit_columns(rows: Sequence[Sequence[Cell]], columns: Sequence[str], width: int) -> list[str]:
+def fit_columns(rows: Sequence[tuple[int, AccountAssessment]], columns: Sequence[str], width: int) -> list[str]:
     """The columns that fit `width` at their full content width, dropping in DROP_ORDER."""
-    widths = {c: max([len(RANK_COLUMNS[c].header), *(len(row[k][0]) for row in rows)]) for k, c in enumerate(columns)}
+    widths = {
+        c: max([len(RANK_COLUMNS[c].header), *(len(RANK_COLUMNS[c].cell(n, a)) for n, a in rows)]) for c in columns
+    }
     shown = list(columns)
     for victim in DROP_ORDER:
         if sum(widths[c] for c in shown) + 3 * len(shown) + 1 <= width:
@@ -171,23 +139,21 @@ def fit_columns(rows: Sequence[Sequence[Cell]], columns: Sequence[str], width: i
 
 
 def rank_table(
-    rows: Iterable[Sequence[Cell]], title: str, columns: Sequence[str] = TABLE_COLUMNS, width: int = 160
+    rows: Sequence[AccountAssessment], title: str, columns: Sequence[str] = TABLE_COLUMNS, width: int = 160
 ) -> Table:
-    """The ranked accounts' cells (`table_row` of each, best first) as a table fitted to `width`."""
-    numbered = _numbered(rows, columns)
+    numbered = list(enumerate(rows, start=1))
     shown = fit_columns(numbered, columns, width)
     table = Table(title=title, show_lines=False)
     for name in shown:
         column = RANK_COLUMNS[name]
         keep_whole = name in KEEP
         table.add_column(column.header, justify=column.justify, no_wrap=keep_whole, overflow="fold")  # type: ignore[arg-type]
-    at = [columns.index(name) for name in shown]
-    for row in numbered:
+    for n, a in numbered:
         cells = []
-        for k in at:
-            text, style = row[k]
-            text = text.replace("[", "\\[")
-            cells.append(f"[{style}]{text}[/]" if style else text)
+        for name in shown:
+            column = RANK_COLUMNS[name]
+            text = column.cell(n, a).replace("[", "\\[")
+            cells.append(f"[{column.style(a)}]{text}[/]" if column.style else text)
         table.add_row(*cells)
     return table
 
