@@ -67,7 +67,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes assessing the book, or ranking it for a small --limit (default: the machine's cores). "
+    help="Processes assessing the book for json and jsonl, and ranking it for a --limit (default: the machine's cores). "
     "--jobs 1 is slower but needs less memory on a very large book (2.0 instead of 2.4 GiB at 100,000 accounts).",
 )
 def rank(
