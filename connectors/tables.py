@@ -236,7 +236,8 @@ def _account_records(text: str, table: Table, account_id: str) -> tuple[list[lis
     """`_records` of the header and the lines that contain `account_id`, numbered as in the file, when
     each line is a whole record: no bare carriage return, and no quoted cell across lines (every line
     holds an even number of quotes). One account's answer then parses a handful of lines, not the
-    file (10,000-account book: 0.9 s -> 0.1 s). Otherwise, or if those lines do not parse, the file."""
+    file (`score` on a 10,000-account book: its five record files 0.36 -> 0.14 s). Otherwise, or if
+    those lines do not parse, the file."""
     if text.count("\r") == text.count("\r\n"):
         lines = text.split("\n")
         whole = '"' not in text or not any(line.count('"') % 2 for line in lines)
