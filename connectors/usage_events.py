@@ -81,7 +81,6 @@ class UsageEvents:
         # no progress bar: DuckDB draws it on stdout, which carries --json output
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": THREADS})
         self._lock = threading.Lock()
-        self.known: set[str] | None = None
         with self._closed_on_error():
             self._load()
         if check:
@@ -107,9 +106,8 @@ class UsageEvents:
         """DataError naming every bad cell and every event of an account not in `known_accounts` (None
         or empty: accounts are not compared; accounts.csv's own problems say why), line by line."""
         with self._closed_on_error():
-            self.known = known_accounts or None
-            if self._bad_cells or (self.known and not self._account_ids <= self.known):
-                self._raise_bad_values()
+            if self._bad_cells or (known_accounts and not self._account_ids <= known_accounts):
+                self._raise_bad_values(known_accounts)
 
     def _load(self) -> None:
         self.db.execute("SET TimeZone = 'UTC'")
@@ -212,7 +210,7 @@ class UsageEvents:
             return set()
         return {row[0] for row in self.db.execute("SELECT DISTINCT account_id FROM usage_events").fetchall()}
 
-    def _raise_bad_values(self) -> None:
+    def _raise_bad_values(self, known: set[str] | None) -> None:
         """Every bad cell with its line (header is line 1 in CSV; parquet rows count from 1)."""
         offset = 0 if self.path.suffix == ".parquet" else 1
         if offset:  # the CSV's typed table gives way to its rows numbered, read again
@@ -222,9 +220,9 @@ class UsageEvents:
             f"CREATE TEMP {kind} numbered_events AS SELECT row_number() OVER () AS row_no, * FROM raw_events"
         )
         checks = self._cell_checks(self.ts_utc)
-        if self.known:  # with no account read, accounts.csv's own problems say why
+        if known:  # with no account read, accounts.csv's own problems say why
             self.db.execute(
-                "CREATE TEMP TABLE known_accounts AS SELECT unnest($ids) AS account_id", {"ids": sorted(self.known)}
+                "CREATE TEMP TABLE known_accounts AS SELECT unnest($ids) AS account_id", {"ids": sorted(known)}
             )
             unknown = "CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM known_accounts)"
             checks.append(("account_id", unknown, "account not in accounts.csv"))
