@@ -125,7 +125,11 @@ class UsageEvents:
             return
         # CSV is parsed once, straight into the typed table; its rejected lines (ragged, bad bytes,
         # oversize) are read first. Lines are numbered only when a value is bad, by reading it again.
+        # in no particular order: the events are only ever aggregated (a 10M-row file loads in 5.3
+        # instead of 6.4 CPU-s); lines are numbered from the file itself (`_raise_bad_values`)
+        self.db.execute("SET preserve_insertion_order = false")
         self.db.execute(f"CREATE TEMP TABLE usage_events AS SELECT {typed} FROM raw_events")
+        self.db.execute("SET preserve_insertion_order = true")
         self._check_rejects()
         self._bad_cells = self._any_bad_cell("usage_events", "ts")
         self._account_ids = self._distinct_accounts()
