@@ -367,9 +367,9 @@ class Desk:
         def scored(k: int) -> list[tuple[int, str]]:
             found = []
             for done, account_id in enumerate(runs[k], start=1):
-                score = readiness(snapshot_of(account_id), self.rules)
-                if tier is None or score.tier == tier:
-                    found.append((score.score, account_id))
+                score, its_tier = readiness(snapshot_of(account_id), self.rules)
+                if tier is None or its_tier == tier:
+                    found.append((score, account_id))
                 if progress and k == 0:  # this process's share, scaled to the book
                     progress(min(done * len(runs), len(ids)), len(ids))
             return found

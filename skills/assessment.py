@@ -14,7 +14,13 @@ from skills.discovery.roi import ExpansionRoi, ValueCase, expansion_roi
 from skills.evidence import EvidenceLine, Result
 from skills.playbook.calendar import ExpansionCalendar, expansion_calendar
 from skills.playbook.next_tier import NextTier, next_tier, out_of_reach
-from skills.playbook.readiness_score import ReadinessScore, ReadinessTier, Signal, readiness_score
+from skills.playbook.readiness_score import (
+    ReadinessTier,
+    Signal,
+    readiness_points,
+    readiness_score,
+    readiness_tier,
+)
 from skills.playbook.timing import Blocker, Trigger, blockers, triggers
 from skills.proposal.benchmarks import BenchmarkLine, PeerMetrics, SegmentPeers, benchmarks
 from skills.proposal.pricing import PriceQuote, priced
@@ -139,10 +145,11 @@ def rank_order(assessment: AccountAssessment) -> RankOrder:
     return order_key(assessment.score, assessment.proposed_expansion_value, assessment.account_id)
 
 
-def readiness(snapshot: AccountSnapshot, rules: Rules) -> ReadinessScore:
-    """The readiness score alone, as `assess` computes it (about a third of an assessment): the first
-    key of the rank order, so a ranking's first cut."""
-    return readiness_score(snapshot, summarise_usage(snapshot, rules), rules)
+def readiness(snapshot: AccountSnapshot, rules: Rules) -> tuple[int, ReadinessTier]:
+    """The readiness score and tier alone, from the rules `assess` applies (a sixth of an assessment):
+    the first key of the rank order, so a ranking's first cut."""
+    score = readiness_points(snapshot, summarise_usage(snapshot, rules), rules)
+    return score, readiness_tier(score, rules)
 
 
 def standing(snapshot: AccountSnapshot, rules: Rules) -> RankOrder:

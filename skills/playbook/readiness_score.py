@@ -239,6 +239,21 @@ def readiness_tier(score: int, rules: Rules) -> ReadinessTier:
     return "candidate" if score >= cut.candidate else "not_yet"
 
 
+def signal_points(met: bool | None, weight: int) -> int:
+    """A met signal scores its weight; an unmet or unknown one (missing source) scores 0."""
+    return weight if met else 0
+
+
+def readiness_points(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> int:
+    """The score `readiness_score` adds up (the same rules and weights) without building the signals'
+    evidence: what ranking a book by score reads first (about half of `readiness_score`'s time)."""
+    weights = rules.weights
+    return sum(
+        signal_points(rule(snapshot, usage, rules)[0], getattr(weights, signal_id))
+        for signal_id, rule in SIGNAL_RULES.items()
+    )
+
+
 def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules) -> ReadinessScore:
     """Unknown signals (missing source) score 0 and say so; they are never guessed as met."""
     checks = {signal_id: rule(snapshot, usage, rules) for signal_id, rule in SIGNAL_RULES.items()}
@@ -250,7 +265,7 @@ def readiness_score(snapshot: AccountSnapshot, usage: UsageSummary | None, rules
         signals.append(
             Signal(
                 id=signal_id,
-                points=weight if met else 0,
+                points=signal_points(met, weight),
                 weight=weight,
                 met=met,
                 evidence=evidence,
