@@ -225,6 +225,13 @@ class Desk:
         self._ranking: dict[date, Future[list[AccountAssessment]]] = {}
         """Books being ranked, by day: later callers for that day wait on them."""
 
+    def close(self) -> None:
+        """The source's connections (the usage events' DuckDB, its spill files) closed, if the desk
+        opened the source; the desk answers nothing after."""
+        close = getattr(self.source, "close", None)
+        if self._owns_source and callable(close):
+            close()
+
     def _source_fingerprint(self) -> object | None:
         fingerprint = getattr(self.source, "fingerprint", None)
         return fingerprint() if callable(fingerprint) else None

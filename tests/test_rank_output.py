@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
@@ -152,6 +153,30 @@ def test_commands_import_only_what_they_need(args: list[str]) -> None:
 def test_python_dash_m_runs_the_same_cli() -> None:
     out = subprocess.run([sys.executable, "-m", "server.cli", "--help"], capture_output=True, text=True, check=True)
     assert "rank" in out.stdout and "propose" in out.stdout
+
+
+def test_the_script_ends_after_a_ranking_with_its_output_whole_and_its_exit_code(tmp_path: Path) -> None:
+    """`rank` leaves its book for the process's end (no freeing object by object): what it wrote
+    must still reach the reader whole, the exit code must be the command's, and its DuckDB
+    connection must be closed first (`Desk.close`)."""
+    script = [sys.executable, "-m", "server.cli"]
+    done = subprocess.run([*script, "rank", "--format", "csv"], capture_output=True, text=True, cwd=tmp_path)
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(rows) == 201 and rows[0][:2] == ["rank", "account_id"] and rows[-1][0] == "200"
+    table = subprocess.run([*script, "rank", "--limit", "3"], capture_output=True, text=True, cwd=tmp_path)
+    assert table.returncode == 0 and "ACC-" in table.stdout
+    refused = subprocess.run([*script, "rank", "--csm", "Nobody"], capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode == 2 and "no CSM named 'Nobody'" in refused.stderr
+    assert list(tmp_path.iterdir()) == []  # no spill or other file left behind
+
+
+def test_a_closed_desk_has_closed_its_usage_connection() -> None:
+    desk = Desk(Settings())
+    usage = desk.source.usage  # type: ignore[attr-defined]
+    desk.close()
+    with pytest.raises(duckdb.ConnectionException):
+        usage.db.execute("SELECT 1")
 
 
 def test_the_book_is_kept_until_a_workspace_file_changes(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """`python -m server.cli`: the same as the `expansion-desk` script."""
 
-from server.cli.app import main
+from server.cli.app import run
 
-main()
+run()

@@ -10,7 +10,10 @@ tests/test_cli.py fails until the table names it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
 
 import click
 
@@ -81,3 +84,23 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="expansion-desk")
 def main() -> None:
     """Find the accounts ready to expand and build the commercial case. Every proposal is a draft for a CSM."""
+
+
+def run() -> None:
+    """The `expansion-desk` script: `main`, and when a command left its book for the exit
+    (`common.leave_for_exit`), the process ends once its output is flushed, without freeing the
+    book object by object. Everything the command opened is closed by then; forked workers are joined."""
+    try:
+        main()
+    except SystemExit as exc:
+        common = sys.modules.get("server.cli.common")  # not imported by `--help`, which must stay quick
+        if common is None or not common.book_left_for_exit():
+            raise
+        code = exc.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+            code = 1
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError):  # the reader left (`rank --json | head`): nothing more to say
+                stream.flush()
+        os._exit(code or 0)

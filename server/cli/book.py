@@ -12,7 +12,16 @@ from typing import IO, Any
 import click
 
 from connectors.workspace import Reading
-from server.cli.common import ONE_ACCOUNT, data_options, emit_json, open_desk, out, progress_bar, user_errors
+from server.cli.common import (
+    ONE_ACCOUNT,
+    data_options,
+    emit_json,
+    leave_for_exit,
+    open_desk,
+    out,
+    progress_bar,
+    user_errors,
+)
 from server.cli.render import (
     CSV_COLUMNS,
     DROP_ORDER,
@@ -99,6 +108,7 @@ def rank(
             with progress_bar("scoring accounts") as progress:
                 rows = desk.rank(as_of, segment, owner, tier, limit, progress, jobs)
             out.print(rank_table(rows, f"Expansion-ready accounts · as of {desk.as_of(as_of)}", picked, out.width))
+            leave_for_exit(desk)
             return
         write: Callable[[IO[bytes], Iterable[bytes]], None]
         if chosen == "csv":
@@ -109,6 +119,7 @@ def rank(
         sys.stdout.flush()
         write(sys.stdout.buffer, desk.ranked_text(encode, as_of, segment, owner, tier, limit, jobs))
         sys.stdout.buffer.flush()
+        leave_for_exit(desk)
 
 
 @click.command()

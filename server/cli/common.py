@@ -96,6 +96,21 @@ ONE_ACCOUNT = Reading(records_on_demand=True)
 """How `score`, `snapshot` and `propose` read a workspace: that account's records only."""
 
 
+_LEFT_FOR_EXIT: list[Desk] = []
+
+
+def leave_for_exit(desk: Desk) -> None:
+    """A one-shot command is done with the book it loaded: the desk's connections close now, and its
+    objects are left for the process's end (`app.run`) to drop at once, not freed one by one (1.3 s
+    at 100,000 accounts). One desk is kept at a time, so a test invoking commands in turn keeps one."""
+    desk.close()
+    _LEFT_FOR_EXIT[:] = [desk]
+
+
+def book_left_for_exit() -> bool:
+    return bool(_LEFT_FOR_EXIT)
+
+
 def open_desk(workspace: Path | None, config: Path | None, reading: Reading = READ_ALL) -> Desk:
     settings = settings_for(workspace, config)
     if kinds := unsourced_kinds(settings):
