@@ -146,7 +146,7 @@ def rank_order(assessment: AccountAssessment) -> RankOrder:
 
 
 def readiness(snapshot: AccountSnapshot, rules: Rules) -> tuple[int, ReadinessTier]:
-    """The readiness score and tier alone, from the rules `assess` applies (a sixth of an assessment):
+    """The readiness score and tier alone, from the rules `assess` applies (a quarter of an assessment):
     the first key of the rank order, so a ranking's first cut."""
     score = readiness_points(snapshot, summarise_usage(snapshot, rules), rules)
     return score, readiness_tier(score, rules)
