@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,7 +82,14 @@ class UsageEvents:
         `check_accounts`, so the file is read, and the book aggregated, while accounts.csv loads."""
         self.path = path
         # no progress bar: DuckDB draws it on stdout, which carries --json output
-        self.db = duckdb.connect(config={"memory_limit": memory_limit, "threads": THREADS})
+        # what does not fit in memory_limit spills to a private folder under the system's temporary
+        # directory (DuckDB's default is `.tmp` in whatever folder the command runs from), removed on
+        # close, when the object is collected, or at exit, whichever comes first
+        self._spill = tempfile.mkdtemp(prefix="expansion-desk-duckdb-")
+        self._remove_spill = weakref.finalize(self, shutil.rmtree, self._spill, True)
+        self.db = duckdb.connect(
+            config={"memory_limit": memory_limit, "threads": THREADS, "temp_directory": self._spill}
+        )
         self._lock = threading.Lock()
         with self._closed_on_error():
             self._load()
@@ -91,10 +101,10 @@ class UsageEvents:
         try:
             yield
         except duckdb.Error as exc:
-            self.db.close()
+            self.close()
             raise DataError([DataIssue(file=self.path.name, message=f"cannot be read: {_first_line(exc)}")]) from None
         except DataError:
-            self.db.close()
+            self.close()
             raise
 
     @property
@@ -257,3 +267,4 @@ class UsageEvents:
 
     def close(self) -> None:
         self.db.close()
+        self._remove_spill()

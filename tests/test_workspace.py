@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from datetime import timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import DataError, UnknownAccountError
+from connectors.usage_events import UsageEvents
 from connectors.workspace import Reading, Workspace, demo_workspace_path
 from skills.rules import Rules
 from skills.snapshot import Source
@@ -238,6 +240,28 @@ def test_a_ranked_books_usage_is_checked_against_accounts_loaded_beside_it(tmp_p
         text = str(info.value)
         assert f"usage_events.{usage_format} line {line} column 'account_id': account not in accounts.csv" in text
         assert ("'yesterday'" in text) == (len(bad) == 3)
+
+
+def test_usage_that_does_not_fit_in_memory_spills_outside_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB spills to `.tmp` in the folder a command runs from unless told otherwise: a user's
+    folder must not collect spill files, and closing removes them."""
+    monkeypatch.chdir(tmp_path)
+    events = UsageEvents(demo_workspace_path() / "usage_events.csv", None, memory_limit="24MB")
+    spilled = [Path(row[0]) for row in events.db.execute("SELECT path FROM duckdb_temporary_files()").fetchall()]
+    assert spilled, "the 15 MB demo events should not fit in 24 MB beside the reading"
+    assert all(not path.resolve().is_relative_to(tmp_path) for path in spilled)
+    folder = spilled[0].resolve().parent
+    assert folder.is_dir() and list(tmp_path.iterdir()) == []
+    events.close()
+    assert not folder.exists()
+    forgotten = UsageEvents(demo_workspace_path() / "usage_events.csv", None)  # never closed: a one-shot `score`
+    folder = Path(forgotten._spill)
+    assert folder.is_dir()
+    del forgotten
+    gc.collect()
+    assert not folder.exists()
 
 
 def test_bundled_demo_loads() -> None:
