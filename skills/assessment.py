@@ -146,7 +146,7 @@ def rank_order(assessment: AccountAssessment) -> RankOrder:
 
 
 def readiness(snapshot: AccountSnapshot, rules: Rules) -> tuple[int, ReadinessTier]:
-    """The readiness score and tier alone, from the rules `assess` applies (a quarter of an assessment):
+    """The readiness score and tier alone, from the rules `assess` applies (a sixth of an assessment's time):
     the first key of the rank order, so a ranking's first cut."""
     score = readiness_points(snapshot, summarise_usage(snapshot, rules), rules)
     return score, readiness_tier(score, rules)
@@ -154,8 +154,8 @@ def readiness(snapshot: AccountSnapshot, rules: Rules) -> tuple[int, ReadinessTi
 
 def standing(snapshot: AccountSnapshot, rules: Rules) -> RankOrder:
     """The account's place in the ranking from the two calculators its order reads (the readiness
-    score's points and `priced`, as `assess` calls them), without the rest of the assessment (a third
-    of its time): a ranking that prints its top accounts assesses only those."""
+    score's points and `priced`, as `assess` calls them), without the rest of the assessment (under a
+    third of its time): a ranking that prints its top accounts assesses only those."""
     usage = summarise_usage(snapshot, rules)
     _, quote = priced(snapshot, usage, rules)
     return order_key(
