@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
+import os
+import stat
 import tempfile
 import threading
-import weakref
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,21 @@ def _csv_header(path: Path) -> list[str]:
     return [n.strip() for n in names]
 
 
+def spill_folder() -> Path:
+    """Where one connection spills what does not fit in its memory: a folder DuckDB makes only when it
+    spills and removes when the connection closes (or is collected), inside `<temporary directory>/
+    expansion-desk-<uid>`, which only this user can open (made 0700, then kept). DuckDB's own default
+    is `.tmp` in whatever folder the command runs from. A parent another user owns, or others can
+    open, is not used: a private folder of its own instead."""
+    parent = Path(tempfile.gettempdir()) / f"expansion-desk-{os.getuid()}"
+    with suppress(FileExistsError):
+        parent.mkdir(mode=0o700)
+    found = parent.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        parent = Path(tempfile.mkdtemp(prefix="expansion-desk-"))
+    return parent / uuid.uuid4().hex
+
+
 class UsageEvents:
     """A DuckDB connection holding the typed `usage_events` table of one workspace file.
 
@@ -92,16 +108,11 @@ class UsageEvents:
         `check_accounts`, so the file is read, and the book aggregated, while accounts.csv loads."""
         self.path = path
         # no progress bar: DuckDB draws it on stdout, which carries --json output
-        # what does not fit in memory_limit spills to a private folder under the system's temporary
-        # directory (DuckDB's default is `.tmp` in whatever folder the command runs from), removed on
-        # close, when the object is collected, or at exit, whichever comes first
-        self._spill = tempfile.mkdtemp(prefix="expansion-desk-duckdb-")
-        self._remove_spill = weakref.finalize(self, shutil.rmtree, self._spill, True)
         self.db = duckdb.connect(
             config={
                 "memory_limit": memory_limit or (PARQUET_MEMORY if path.suffix == ".parquet" else CSV_MEMORY),
                 "threads": THREADS,
-                "temp_directory": self._spill,
+                "temp_directory": str(spill_folder()),
             }
         )
         self._lock = threading.Lock()
@@ -281,4 +292,3 @@ class UsageEvents:
 
     def close(self) -> None:
         self.db.close()
-        self._remove_spill()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from connectors.errors import DataError, UnknownAccountError
-from connectors.usage_events import UsageEvents
+from connectors.usage_events import UsageEvents, spill_folder
 from connectors.workspace import Reading, Workspace, demo_workspace_path
 from skills.rules import Rules
 from skills.snapshot import Source
@@ -246,22 +248,41 @@ def test_usage_that_does_not_fit_in_memory_spills_outside_the_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DuckDB spills to `.tmp` in the folder a command runs from unless told otherwise: a user's
-    folder must not collect spill files, and closing removes them."""
+    folder must not collect spill files, only this user may read them, and they go with the
+    connection, closed or merely collected (a one-shot `score` never closes)."""
     monkeypatch.chdir(tmp_path)
-    events = UsageEvents(demo_workspace_path() / "usage_events.csv", None, memory_limit="24MB")
-    spilled = [Path(row[0]) for row in events.db.execute("SELECT path FROM duckdb_temporary_files()").fetchall()]
-    assert spilled, "the 15 MB demo events should not fit in 24 MB beside the reading"
-    assert all(not path.resolve().is_relative_to(tmp_path) for path in spilled)
-    folder = spilled[0].resolve().parent
-    assert folder.is_dir() and list(tmp_path.iterdir()) == []
+    demo_events = demo_workspace_path() / "usage_events.csv"
+
+    def spilled(events: UsageEvents) -> Path:
+        files = [Path(row[0]) for row in events.db.execute("SELECT path FROM duckdb_temporary_files()").fetchall()]
+        assert files, "the 15 MB demo events should not fit in 24 MB beside the reading"
+        return files[0].resolve().parent
+
+    events = UsageEvents(demo_events, None, memory_limit="24MB")
+    folder = spilled(events)
+    assert not folder.is_relative_to(tmp_path) and list(tmp_path.iterdir()) == []
+    assert folder.parent.stat().st_mode & 0o077 == 0 and folder.parent.stat().st_uid == os.getuid()
     events.close()
     assert not folder.exists()
-    forgotten = UsageEvents(demo_workspace_path() / "usage_events.csv", None)  # never closed: a one-shot `score`
-    folder = Path(forgotten._spill)
-    assert folder.is_dir()
+    forgotten = UsageEvents(demo_events, None, memory_limit="24MB")
+    folder = spilled(forgotten)
     del forgotten
     gc.collect()
     assert not folder.exists()
+
+
+def test_a_connection_that_never_spills_leaves_no_folder() -> None:
+    """Servers stopped by a signal skip every exit hook: nothing may be made before it is needed."""
+    parent = spill_folder().parent
+
+    def ours() -> set[Path]:
+        temporary = Path(tempfile.gettempdir())
+        return {p for p in temporary.iterdir() if p.name.startswith("expansion-desk")} | set(parent.iterdir())
+
+    before = ours()
+    events = UsageEvents(demo_workspace_path() / "usage_events.csv", None)
+    assert ours() == before
+    events.close()
 
 
 def test_bundled_demo_loads() -> None:
