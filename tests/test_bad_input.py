@@ -72,6 +72,14 @@ def test_account_numbers_must_be_finite_and_plausible(tmp_path: Path, column: st
     assert f"accounts.csv line 2 column '{column}'" in text and says in text and repr(value) in text
 
 
+def test_a_whole_number_too_long_for_a_float_is_out_of_range(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    replace_cell(root / "accounts.csv", "seats_licensed", "9" * 400)  # math.isfinite raised OverflowError
+    text = problems(root)
+    assert "line 2 column 'seats_licensed': out of range: must be between 0 and 10,000,000" in text
+    assert "(400 characters)" in text
+
+
 def test_nan_outcome_value_is_refused(tmp_path: Path) -> None:
     root = workspace(tmp_path, outcomes=[outcome(10)])
     replace_cell(root / "outcomes.csv", "value", "nan")
