@@ -365,18 +365,27 @@ class Desk:
         progress: Progress | None = None,
     ) -> tuple[int, list[AccountAssessment]]:
         """How many of the accounts are of `tier` (any when None), and the `limit` best of them
-        assessed, in three cuts, each in forked parts: every account's readiness score; the standing
+        assessed, in three cuts, each in forked parts: the readiness score of every account that can
+        reach the limit-th best (of every account of `tier`, when one is asked for); the standing
         (score, then proposed value) of those scoring at least the limit-th best score, since no other
         can be among the best; the full assessment of the chosen only."""
         peers, ids, snapshot_of = parts
         runs = split(ids, self._processes(jobs))
 
         def scored(k: int) -> list[tuple[int, str]]:
-            found = []
+            """Run k's scores of `tier`; without a tier, only of the accounts that can reach the least
+            of the run's `limit` best scores so far (the book's limit-th best is no lower)."""
+            found: list[tuple[int, str]] = []
+            best: list[int] = []  # a heap of the run's `limit` best scores so far
             for done, account_id in enumerate(runs[k], start=1):
-                score, its_tier = readiness(snapshot_of(account_id), self.rules)
-                if tier is None or its_tier == tier:
-                    found.append((score, account_id))
+                at_least = best[0] if tier is None and len(best) == limit else 0
+                reached = readiness(snapshot_of(account_id), self.rules, at_least)
+                if reached is not None and (tier is None or reached[1] == tier):
+                    found.append((reached[0], account_id))
+                    if len(best) < limit:
+                        heapq.heappush(best, reached[0])
+                    else:
+                        heapq.heappushpop(best, reached[0])
                 if progress and k == 0:  # this process's share, scaled to the book
                     progress(min(done * len(runs), len(ids)), len(ids))
             return found
@@ -390,7 +399,8 @@ class Desk:
                 return [standing(snapshot_of(account_id), self.rules) for account_id in contenders[k]]
 
             orders = sorted(chain.from_iterable(in_parallel(placed, len(contenders))))
-            return len(scores), [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]
+            total = len(ids) if tier is None else len(scores)
+            return total, [assess(snapshot_of(order[2]), peers, self.rules) for order in orders[:limit]]
 
     def _day_and_limit(self, as_of: str | date | None, limit: int | None) -> date:
         if limit is not None and limit < 1:

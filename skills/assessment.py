@@ -18,6 +18,7 @@ from skills.playbook.readiness_score import (
     ReadinessTier,
     Signal,
     readiness_points,
+    readiness_points_reaching,
     readiness_score,
     readiness_tier,
 )
@@ -145,11 +146,12 @@ def rank_order(assessment: AccountAssessment) -> RankOrder:
     return order_key(assessment.score, assessment.proposed_expansion_value, assessment.account_id)
 
 
-def readiness(snapshot: AccountSnapshot, rules: Rules) -> tuple[int, ReadinessTier]:
+def readiness(snapshot: AccountSnapshot, rules: Rules, at_least: int = 0) -> tuple[int, ReadinessTier] | None:
     """The readiness score and tier alone, from the rules `assess` applies (a sixth of an assessment's time):
-    the first key of the rank order, so a ranking's first cut."""
-    score = readiness_points(snapshot, summarise_usage(snapshot, rules), rules)
-    return score, readiness_tier(score, rules)
+    the first key of the rank order, so a ranking's first cut. None when the score is below
+    `at_least` (`readiness_points`: found without running every rule)."""
+    score = readiness_points_reaching(snapshot, summarise_usage(snapshot, rules), rules, at_least)
+    return None if score is None else (score, readiness_tier(score, rules))
 
 
 def standing(snapshot: AccountSnapshot, rules: Rules) -> RankOrder:

@@ -15,6 +15,7 @@ from server.evals.extraction import is_extraction_case
 from server.evals.harness import case_desk, load_case
 from server.settings import Settings
 from skills.assessment import AccountAssessment, assess, rank_order, readiness, standing
+from skills.playbook.readiness_score import CHEAPEST_FIRST, SIGNAL_RULES
 from skills.proposal.benchmarks import SegmentPeers
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot
@@ -32,6 +33,35 @@ def test_standing_is_the_assessments_order_and_tier_for_every_demo_account() -> 
         full = assess(snapshot, peers, desk.rules)
         assert standing(snapshot, desk.rules) == rank_order(full), account_id
         assert readiness(snapshot, desk.rules) == (full.score, full.tier)
+        assert_reaching(snapshot, desk.rules, full)
+
+
+def assert_reaching(snapshot: AccountSnapshot, rules: Rules, full: AccountAssessment) -> None:
+    """`readiness` with a bar: the full score and tier whenever the score reaches it; below it,
+    None or still the right score (it stops only when the rules left cannot make up the gap)."""
+    for at_least in (0, full.score - 1, full.score, full.score + 1, full.score + 9, TOTAL_WEIGHT + 1):
+        reached = readiness(snapshot, rules, at_least)
+        if full.score >= at_least:
+            assert reached == (full.score, full.tier), (snapshot.account_id, at_least)
+        else:
+            assert reached in (None, (full.score, full.tier)), (snapshot.account_id, at_least)
+    assert readiness(snapshot, rules, TOTAL_WEIGHT + 1) is None  # no rule needs to run
+
+
+TOTAL_WEIGHT = sum(Rules().weights.model_dump().values())
+
+
+def test_the_bar_skips_rules_for_most_of_a_book_whose_top_scores_high() -> None:
+    """What the first cut of a top-20 ranking saves: with the demo book's 20th best score as the
+    bar, most accounts are dropped before their last rules run."""
+    desk = Desk(Settings())
+    _, ids, snapshot_of = desk._book_parts(desk.as_of())
+    scores = sorted((readiness(snapshot_of(i), desk.rules) or (0, ""))[0] for i in ids)
+    bar = scores[-20]
+    dropped = sum(readiness(snapshot_of(i), desk.rules, bar) is None for i in ids)
+    below = sum(score < bar for score in scores)
+    assert below / 2 < dropped <= below
+    assert sorted(CHEAPEST_FIRST) == sorted(SIGNAL_RULES)  # every rule runs, once
 
 
 @pytest.mark.parametrize(
@@ -46,6 +76,7 @@ def test_standing_agrees_with_every_eval_boundary_case(folder: Path) -> None:
     full = desk.assess(case.account_id, case.as_of)
     assert standing(snapshot, desk.rules) == rank_order(full)
     assert readiness(snapshot, desk.rules) == (full.score, full.tier)
+    assert_reaching(snapshot, desk.rules, full)
 
 
 @pytest.mark.parametrize(
