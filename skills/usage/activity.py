@@ -33,11 +33,16 @@ GROUP BY account_id, feature
 """
 
 REGIONS_SQL = """
-SELECT account_id, region, COUNT(DISTINCT user_id) AS users_90d
-FROM {events}
-WHERE region IS NOT NULL AND region <> '' AND ts >= :signal_start AND ts < :end {account_filter}
+SELECT account_id, region, COUNT(user_id) AS users_90d
+FROM (
+    SELECT DISTINCT account_id, region, user_id
+    FROM {events}
+    WHERE region IS NOT NULL AND region <> '' AND ts >= :signal_start AND ts < :end {account_filter}
+) AS region_users
 GROUP BY account_id, region
 """
+"""Distinct users per region, counted from the distinct (account, region, user) rows: a plain
+`COUNT(DISTINCT user_id)` per group took twice the CPU in DuckDB (100k book: 10.4 -> 5.2 s)."""
 
 
 def activity_and_history_sql(checkpoints: int) -> str:
