@@ -378,9 +378,9 @@ def load_table(
         column = header.index("account_id")
         mine = [n for n, row in enumerate(body) if row[column].strip() == account_id]
         body, lines = [body[n] for n in mine], [lines[n] for n in mine]
-    if "account_id" in header:
-        table.ids = set(map(str.strip, map(itemgetter(header.index("account_id")), body)))
     names, columns, bad = _parse_columns(model, header, body, lines, table)
+    if "account_id" in names:
+        table.ids = set(columns[names.index("account_id")]) - {None}  # a blank required id is None
     _build(model, names, columns, bad, lines, table, known_accounts)
     order = {name: n for n, name in enumerate(model.model_fields)}
     table.issues.sort(key=lambda i: (i.line or 0, order.get(i.column or "", -1)))
