@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 
 from connectors.workspace import demo_workspace_path
 from server.desk import Desk
+from server.drafting import templates
 from server.drafting.template import template_draft
 from server.proposals import build_proposal, render_markdown
 from server.settings import Settings
@@ -214,3 +218,35 @@ def test_every_demo_account_gets_a_checked_template_draft_and_no_brief_pitches()
         "fix_footprint_first",
         "wait_until",
     }
+
+
+def test_a_server_s_first_concurrent_drafts_compile_each_template_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """20 sessions' first build_proposal calls arrive together: each template is compiled once, not
+    once per thread (72 compiles of 8 templates before the environment's lock)."""
+    names = [p.name.removesuffix(".j2") for p in resources.files("prompts").iterdir() if p.name.endswith(".j2")]
+    sections = [n for n in names if n not in {"chat_system", "extraction_system", "extraction_user"}]
+    sections = [n for n in sections if not n.startswith(("claude_", "customer_doc", "internal_doc"))]
+    templates.cache_clear()
+    environment = templates()
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, *args: Any, **kw: Any) -> Any:
+        compiled.append(str(args[1]))  # BaseLoader.load calls compile(source, name, filename)
+        return compile_(self, *args, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    start = threading.Barrier(20)
+
+    def first_calls() -> None:
+        start.wait()
+        for name in sections:
+            environment.get_template(f"{name}.j2").module  # noqa: B018 (the module is what drafting reads)
+
+    threads = [threading.Thread(target=first_calls) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(compiled) == sorted(f"{name}.j2" for name in sections)
+    templates.cache_clear()

@@ -6,6 +6,8 @@ Whatever a drafter returns is checked by `skills.proposal.checks` before anyone 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import MutableMapping
 from functools import cache
 from typing import Any, Protocol
 
@@ -51,6 +53,24 @@ def cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+class _Templates(jinja2.Environment):
+    """An environment that compiles each template once even when many threads ask for it first at
+    the same moment (a server's first calls): without the lock each of them compiled it (20 HTTP
+    sessions: 72 compiles of 8 templates, ~30 ms each, at the start of a load run). Re-entrant: a
+    template that imports another asks for it while rendering."""
+
+    _loading = threading.RLock()
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        with self._loading:
+            return super().get_template(name, parent, globals)
+
+
 @cache
 def templates(documents: bool = False) -> jinja2.Environment:
     """The prompts/ templates, loaded from the installed package; a missing variable is an error.
@@ -58,7 +78,7 @@ def templates(documents: bool = False) -> jinja2.Environment:
     Draft text is whitespace-collapsed after rendering, so its templates keep block newlines (no word
     is ever glued to the next); the Markdown documents trim them to keep tables intact.
     """
-    env = jinja2.Environment(
+    env = _Templates(
         loader=jinja2.PackageLoader("prompts", ""),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
