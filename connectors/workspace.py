@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -460,10 +461,11 @@ class Workspace:
         )
 
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        """Name, size and modification time of every file of the workspace: a change means reload."""
-        return tuple(
-            sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in self.path.iterdir() if f.is_file())
-        )
+        """Name, size and modification time of every file of the workspace: a change means reload.
+        One stat a file (a server looks before every call)."""
+        with os.scandir(self.path) as entries:
+            files = [(entry.name, entry.stat()) for entry in entries if entry.is_file()]
+        return tuple(sorted((name, stat.st_size, stat.st_mtime_ns) for name, stat in files))
 
     def close(self) -> None:
         if self.usage is not None:
