@@ -149,7 +149,7 @@ def rank_order(assessment: AccountAssessment) -> RankOrder:
 def readiness(snapshot: AccountSnapshot, rules: Rules, at_least: int = 0) -> tuple[int, ReadinessTier] | None:
     """The readiness score and tier alone, from the rules `assess` applies (a sixth of an assessment's time):
     the first key of the rank order, so a ranking's first cut. None when the score is below
-    `at_least` (`readiness_points`: found without running every rule)."""
+    `at_least` (`readiness_points_reaching`: found without running every rule)."""
     score = readiness_points_reaching(snapshot, summarise_usage(snapshot, rules), rules, at_least)
     return None if score is None else (score, readiness_tier(score, rules))
 

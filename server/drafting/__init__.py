@@ -55,9 +55,9 @@ def cell(text: object) -> str:
 
 class _Templates(jinja2.Environment):
     """An environment that compiles each template once even when many threads ask for it first at
-    the same moment (a server's first calls): without the lock each of them compiled it (20 HTTP
-    sessions: 72 compiles of 8 templates, ~30 ms each, at the start of a load run). Re-entrant: a
-    template that imports another asks for it while rendering."""
+    the same moment, as a server's first calls do: without the lock each of them compiled it (20
+    threads: 72 compiles of 8 templates, ~30 ms each). Re-entrant: a template that imports another
+    asks for it while rendering."""
 
     _loading = threading.RLock()
 
