@@ -255,7 +255,7 @@ CHEAPEST_FIRST: tuple[SignalId, ...] = (
     "asked_unowned_features",
     "aligned_initiative",
 )
-"""`SIGNAL_RULES` in the order `readiness_points` runs them: CRM and usage figures first, then the
+"""`SIGNAL_RULES` in the order `readiness_points_reaching` runs them: CRM and usage figures first, then the
 outcomes and conversations, whose text the last two search for catalog keywords (about half the
 rules' time on a generated 100,000-account book)."""
 
