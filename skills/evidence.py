@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -33,11 +34,15 @@ def money(value: float, currency: str) -> str:
     return f"{currency} {value:,.0f}"
 
 
-def recent_interactions(snapshot: AccountSnapshot, days: int) -> list[Interaction]:
+def recent_interactions(snapshot: AccountSnapshot, days: int) -> tuple[Interaction, ...]:
     """Interactions among the last `days` days (SPEC day rule), newest first."""
-    start, end = window_start(snapshot.as_of, days), snapshot.as_of
-    found = [i for i in snapshot.interactions if start <= i.ts.date() <= end]
-    return sorted(found, key=lambda i: (i.ts, i.interaction_id), reverse=True)
+
+    def newest_first() -> tuple[Interaction, ...]:
+        start, end = window_start(snapshot.as_of, days), snapshot.as_of
+        found = [i for i in snapshot.interactions if start <= i.ts.date() <= end]
+        return tuple(sorted(found, key=lambda i: (i.ts, i.interaction_id), reverse=True))
+
+    return snapshot.derived(("recent_interactions", days), newest_first)
 
 
 def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
@@ -46,12 +51,20 @@ def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
     return sorted(found, key=lambda o: (o.ts, o.metric), reverse=True)
 
 
-def mentions(interactions: list[Interaction], terms: tuple[str, ...]) -> list[tuple[Interaction, str]]:
+def mentions(interactions: Sequence[Interaction], terms: Sequence[str]) -> list[tuple[Interaction, str]]:
     """(interaction, term) for every interaction naming one of `terms` (whole words), newest first."""
-    found = []
+    return grouped_mentions(interactions, (terms,))[0]
+
+
+def grouped_mentions(
+    interactions: Sequence[Interaction], groups: Sequence[Sequence[str]]
+) -> list[list[tuple[Interaction, str]]]:
+    """`mentions` of each group of terms, each text case-folded once for all of them."""
+    found: list[list[tuple[Interaction, str]]] = [[] for _ in groups]
     for i in interactions:
         folded = fold_text(i.text)
-        found += [(i, t) for t in terms if names_term(i.text, t, folded)]
+        for named, terms in zip(found, groups, strict=True):
+            named += [(i, t) for t in terms if names_term(i.text, t, folded)]
     return found
 
 

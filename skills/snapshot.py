@@ -6,15 +6,17 @@ live (DuckDB over workspace files, or the warehouse); calculators never see raw 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache, cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from skills.conversations.signal import ExtractedSignal
 
+T = TypeVar("T")
 Segment = Literal["smb", "mid_market", "enterprise"]
 HealthTrend = Literal["up", "flat", "down"]
 
@@ -321,12 +323,40 @@ class AccountSnapshot(Record):
         return self.account.account_id
 
     @cached_property
-    def _missing_kinds(self) -> tuple[tuple[MissingEvidence, ...], frozenset[Source]]:
-        return self.missing, frozenset(m.kind for m in self.missing)
+    def _missing_kinds(self) -> frozenset[Source]:
+        return frozenset(m.kind for m in self.missing)
 
     def lacks(self, kind: Source) -> bool:
-        missing, kinds = self._missing_kinds
-        if missing is not self.missing:  # a model_copy with other `missing` carries the original's cache
-            del self.__dict__["_missing_kinds"]
-            missing, kinds = self._missing_kinds
-        return kind in kinds
+        return kind in self._missing_kinds
+
+    def derived(self, key: Hashable, compute: Callable[[], T], *inputs: object) -> T:
+        """`compute()` once per snapshot, `key` and `inputs` (objects such as a catalog, told apart by
+        identity and kept alive here, so no other object takes their id): an assessment's calculators
+        ask for the same recent interactions and keyword mentions up to five times an account."""
+        memo: dict[Hashable, tuple[tuple[object, ...], object]] | None = self.__dict__.get(_DERIVED)
+        if memo is None:
+            memo = self.__dict__[_DERIVED] = {}
+        full = (key, *map(id, inputs)) if inputs else key
+        found = memo.get(full)
+        if found is None:
+            found = memo[full] = (inputs, compute())
+        return cast(T, found[1])
+
+    def __copy__(self) -> Self:
+        """A copy (`model_copy`: another day, other records) derives its values afresh."""
+        copied = super().__copy__()
+        _forget_derived(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        _forget_derived(copied)
+        return copied
+
+
+_DERIVED = "_derived"
+
+
+def _forget_derived(snapshot: AccountSnapshot) -> None:
+    for name in ("_missing_kinds", _DERIVED):
+        snapshot.__dict__.pop(name, None)

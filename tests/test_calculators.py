@@ -7,11 +7,13 @@ from datetime import date, timedelta
 import pytest
 
 from skills.assessment import assess
+from skills.catalog import DEFAULT_CATALOG
 from skills.discovery.readiness_gate import readiness_gate
 from skills.discovery.roi import expansion_roi
+from skills.evidence import recent_interactions
 from skills.playbook.calendar import expansion_calendar
 from skills.playbook.expansion_type import holding_offers
-from skills.playbook.readiness_score import readiness_score, readiness_tier
+from skills.playbook.readiness_score import module_mentions, readiness_score, readiness_tier
 from skills.playbook.timing import blockers, fiscal_quarter_end, triggers
 from skills.proposal.benchmarks import PeerMetrics, benchmarks, percentile_rank, segment_peers
 from skills.proposal.pricing import price, priced
@@ -136,6 +138,29 @@ def test_a_copy_with_other_missing_evidence_lacks_what_it_says() -> None:
     assert copy.lacks(Source.usage) and not copy.lacks(Source.support)
     assert signal(copy, "capacity").met is None
     assert not whole.lacks(Source.usage)
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_copy_with_other_interactions_or_day_derives_its_mentions_afresh(deep: bool) -> None:
+    """Recent interactions and module mentions are derived once per snapshot and shared by the
+    calculators of one assessment; a copy for another day or other records must not read them."""
+    whole = snapshot(interactions=(interaction(5, "We plan new dashboards for the board"),))
+    assert [m for m, named in module_mentions(whole, RULES.catalog, 90) if named] == ["analytics"]
+    assert signal(whole, "aligned_initiative").met
+    quiet = whole.model_copy(update={"interactions": (interaction(5, "Weekly check-in"),)}, deep=deep)
+    assert not any(named for _, named in module_mentions(quiet, RULES.catalog, 90))
+    assert not signal(quiet, "aligned_initiative").met
+    later = whole.model_copy(update={"as_of": AS_OF + timedelta(days=120)}, deep=deep)
+    assert recent_interactions(later, 90) == () and recent_interactions(whole, 90) != ()
+    assert not signal(later, "aligned_initiative").met
+    assert signal(whole, "aligned_initiative").met
+
+
+def test_a_derived_value_is_computed_once_per_key_and_input() -> None:
+    whole, calls = snapshot(), []
+    for catalog in (RULES.catalog, RULES.catalog, DEFAULT_CATALOG.model_copy()):
+        assert whole.derived("probe", lambda: calls.append(1) or len(calls), catalog) >= 1
+    assert len(calls) == 2  # the same catalog object once, an equal but other one again
 
 
 # --- readiness gate ----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 from skills.catalog import ExpansionType, normalise_term
 from skills.conversations.cited import ALIGNING, signals_about
-from skills.evidence import EvidenceLine, Result, mentions, pct, recent_interactions
-from skills.playbook.readiness_score import unowned_modules
+from skills.evidence import EvidenceLine, Result, pct
+from skills.playbook.readiness_score import module_mentions, unowned_modules
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, RegionUsage, Source
 from skills.usage.summary import UsageSummary
@@ -46,13 +46,10 @@ def _tier_upgrade(snapshot: AccountSnapshot, u: UsageSummary, rules: Rules) -> t
 
 
 def _cross_sell(snapshot: AccountSnapshot, rules: Rules) -> tuple[str, str] | None:
-    interactions = recent_interactions(snapshot, rules.signals.interaction_window_days)
-    unowned = unowned_modules(snapshot, rules.catalog)
-    counts = Counter({module_id: len(mentions(interactions, kws)) for module_id, kws in unowned})
-    asked = Counter(
-        s.catalog_id
-        for s in signals_about(snapshot, {m for m, _ in unowned}, ALIGNING, rules.signals.interaction_window_days)
-    )
+    window = rules.signals.interaction_window_days
+    named_in = module_mentions(snapshot, rules.catalog, window)
+    counts = Counter({module_id: len(named) for module_id, named in named_in})
+    asked = Counter(s.catalog_id for s in signals_about(snapshot, {m for m, _ in named_in}, ALIGNING, window))
     named = [(module_id, n + asked[module_id]) for module_id, n in counts.items() if n + asked[module_id] > 0]
     if not named:
         return None

@@ -12,10 +12,10 @@ from skills.catalog import Catalog
 from skills.conversations.cited import ALIGNING, ASKING, cited, signals_about
 from skills.days import age_days, within_last
 from skills.enrichment import company_growth
-from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
+from skills.evidence import Result, day, grouped_mentions, mentions, pct, quote, recent_interactions, recent_outcomes
 from skills.freshness import freshness_marks
 from skills.rules import Rules
-from skills.snapshot import AccountSnapshot, Source
+from skills.snapshot import AccountSnapshot, Interaction, Source
 from skills.usage.summary import UsageSummary
 
 SignalId = Literal[
@@ -55,8 +55,29 @@ Check = tuple[bool | None, str, Source]
 
 
 def unowned_modules(snapshot: AccountSnapshot, catalog: Catalog) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    owned = {p.lower() for p in snapshot.account.products}
-    return tuple((m.id, m.keywords) for m in catalog.modules if m.id.lower() not in owned)
+    """(module id, keywords) of each catalog module the account does not own, in catalog order."""
+
+    def unowned() -> tuple[tuple[str, tuple[str, ...]], ...]:
+        owned = {p.lower() for p in snapshot.account.products}
+        return tuple((m.id, m.keywords) for m in catalog.modules if m.id.lower() not in owned)
+
+    return snapshot.derived("unowned_modules", unowned, catalog)
+
+
+ModuleMentions = tuple[tuple[str, tuple[tuple[Interaction, str], ...]], ...]
+
+
+def module_mentions(snapshot: AccountSnapshot, catalog: Catalog, days: int) -> ModuleMentions:
+    """Each unowned module (catalog order) with the (interaction, keyword) mentions of its keywords
+    in the last `days` days, newest first: what the aligned-initiative signal, the cross-sell offer
+    and the initiative trigger and brief read."""
+
+    def found() -> ModuleMentions:
+        unowned = unowned_modules(snapshot, catalog)
+        named = grouped_mentions(recent_interactions(snapshot, days), [keywords for _, keywords in unowned])
+        return tuple((module_id, tuple(pairs)) for (module_id, _), pairs in zip(unowned, named, strict=True))
+
+    return snapshot.derived(("module_mentions", days), found, catalog)
 
 
 def unowned_ids(snapshot: AccountSnapshot, catalog: Catalog) -> set[str]:
@@ -161,9 +182,7 @@ def _aligned_initiative(snapshot: AccountSnapshot, usage: UsageSummary | None, r
     if extracted:
         text, source = cited(snapshot, extracted[0])
         return True, f"{text} — {extracted[0].catalog_id} module not owned", source
-    interactions = recent_interactions(snapshot, window)
-    for module_id, keywords in unowned_modules(snapshot, rules.catalog):
-        named = mentions(interactions, keywords)
+    for module_id, named in module_mentions(snapshot, rules.catalog, window):
         if named:
             i, keyword = named[0]
             text = f'mentioned {keyword} ({module_id} module not owned) in a {i.source} on {day(i.ts.date())}: "{quote(i.text)}"'

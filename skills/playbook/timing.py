@@ -8,8 +8,8 @@ from typing import Literal
 from skills.conversations.cited import ALIGNING, cited, signals_about
 from skills.days import add_months
 from skills.enrichment import champion_promoted
-from skills.evidence import Result, day, mentions, pct, quote, recent_interactions, recent_outcomes
-from skills.playbook.readiness_score import unowned_modules
+from skills.evidence import Result, day, pct, quote, recent_interactions, recent_outcomes
+from skills.playbook.readiness_score import module_mentions, unowned_modules
 from skills.rules import Rules
 from skills.snapshot import AccountSnapshot, Source
 from skills.usage.summary import UsageSummary
@@ -146,12 +146,7 @@ def triggers(snapshot: AccountSnapshot, usage: UsageSummary | None, rules: Rules
             )
     unowned = {module_id for module_id, _ in unowned_modules(snapshot, rules.catalog)}
     extracted = signals_about(snapshot, unowned, ALIGNING, window)
-    interactions = recent_interactions(snapshot, window)
-    named = [
-        (i, kw)
-        for _, keywords in unowned_modules(snapshot, rules.catalog)
-        for i, kw in mentions(interactions, keywords)
-    ]
+    named = [pair for _, pairs in module_mentions(snapshot, rules.catalog, window) for pair in pairs]
     newest_named = max((i.ts.date() for i, _ in named), default=None)
     if extracted and (newest_named is None or extracted[0].day >= newest_named):
         text, source = cited(snapshot, extracted[0])

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from skills.conversations.cited import ALIGNING, interaction_of, short_quote, signals_about
-from skills.evidence import mentions, recent_interactions
 from skills.playbook.expansion_type import ExpansionChoice
-from skills.playbook.readiness_score import unowned_modules
+from skills.playbook.readiness_score import module_mentions, unowned_modules
 from skills.proposal.checks.figures import figures
 from skills.proposal.schema import Initiative
 from skills.rules import Rules
@@ -41,8 +40,12 @@ def initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules)
     asked = asked_initiative(snapshot, {m for m, _ in modules}, rules)
     if asked:
         return asked
-    interactions = recent_interactions(snapshot, rules.timing.trigger_window_days)
-    named = [(i, kw, m) for m, kws in modules for i, kw in mentions(interactions, kws)]
+    named = [
+        (i, kw, m)
+        for m, pairs in module_mentions(snapshot, rules.catalog, rules.timing.trigger_window_days)
+        if choice.module_id in (None, m)
+        for i, kw in pairs
+    ]
     if not named:
         return None
     i, keyword, module_id = max(named, key=lambda n: (n[0].ts, n[0].interaction_id))
