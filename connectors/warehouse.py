@@ -92,7 +92,8 @@ class Warehouse:
 
     def usage(self, account_id: str | None, as_of: date) -> dict[str, UsageFacts]:
         """Usage facts of one account (or of every account with events, when `account_id` is None)."""
-        return aggregate_usage(self._run, Scope(self.relation, account_id), as_of, self.rules)
+        scope = Scope(self.relation, account_id)
+        return aggregate_usage(self._run, scope, as_of, self.rules, bit_or=isinstance(self._engine, _DuckDbFile))
 
     def check(self) -> str:
         self._run(f"SELECT * FROM {self.relation} WHERE 1 = 0", {})

@@ -433,7 +433,7 @@ class Workspace:
         return None if self.usage is None else self._aggregate(self.usage, scope, as_of)
 
     def _aggregate(self, events: UsageEvents, scope: Scope, as_of: date) -> dict[str, UsageFacts]:
-        facts = aggregate_usage(events.run, scope, as_of, self.rules.usage)
+        facts = aggregate_usage(events.run, scope, as_of, self.rules.usage, bit_or=True)  # DuckDB has BIT_OR
         if scope.account_id is None:  # a whole book's aggregate leaves DuckDB's threads holding memory
             events.release_memory()
         return facts

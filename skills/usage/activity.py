@@ -45,35 +45,54 @@ GROUP BY account_id, region
 `COUNT(DISTINCT user_id)` per group took twice the CPU in DuckDB (100k book: 10.4 -> 5.2 s)."""
 
 
-def activity_and_history_sql(checkpoints: int) -> str:
-    """Activity (as ACTIVITY_SQL) and 30-day active users at `checkpoints` weekly points (as_of,
-    as_of − 7, …), in one scan of the events.
+def activity_flags(checkpoints: int) -> list[str]:
+    """What each per-user activity flag asks of an event, in column order: in the last 30 days, in
+    the last 90 days, then in each of `checkpoints` weekly points' 30-day windows (as_of, as_of − 7, …).
+    Each keeps its own window condition, so the activity figures equal ACTIVITY_SQL's whatever the
+    configured windows."""
+    return [
+        "ts >= :signal_start AND ts >= :active_start AND user_id IS NOT NULL",
+        "ts >= :signal_start AND user_id IS NOT NULL",
+        *(f"ts >= :cp_start_{k} AND ts < :cp_end_{k}" for k in range(checkpoints)),
+    ]
+
+
+BIT_OR_FLAGS = 62
+"""The most flags one BIGINT carries (its sign bit left alone): more checkpoints take the portable form."""
+
+
+def activity_and_history_sql(checkpoints: int, *, bit_or: bool = False) -> str:
+    """Activity (as ACTIVITY_SQL) and 30-day active users at `checkpoints` weekly points, in one scan
+    of the events.
 
     One row per account: active users (30d), active users (90d), workflow completions (90d), the newest
-    event in the signal window, then
-    column k = users with an event in checkpoint k's 30-day window. Each figure keeps its own window
-    condition, so the activity figures equal ACTIVITY_SQL's whatever the configured windows.
-    Plain CASE/MAX/SUM keeps it portable and avoids a range join over millions of user-days.
+    event in the signal window, then column k = users with an event in checkpoint k's 30-day window.
+    Plain CASE/MAX/SUM keeps it portable and avoids a range join over millions of user-days. With
+    `bit_or` (an engine with BIT_OR over integers, `>>` and `&`, such as DuckDB) a user's flags are
+    the bits of one aggregate instead of one aggregate each: at 100,000 accounts in DuckDB, 7.9 -> 6.6
+    CPU-s and 714 -> 396 MiB, the same rows.
     """
-    flags = ",\n".join(
-        f"MAX(CASE WHEN ts >= :cp_start_{k} AND ts < :cp_end_{k} THEN 1 ELSE 0 END) AS active_{k}"
-        for k in range(checkpoints)
-    )
-    sums = ", ".join(f"SUM(active_{k})" for k in range(checkpoints))
+    flags = activity_flags(checkpoints)
+    if bit_or and len(flags) <= BIT_OR_FLAGS:
+        mask = " + ".join(f"CASE WHEN {flag} THEN {1 << n} ELSE 0 END" for n, flag in enumerate(flags))
+        per_user = f"BIT_OR({mask}) AS flags"
+        counts = [f"SUM((flags >> {n}) & 1)" for n in range(len(flags))]
+    else:
+        per_user = ",\n           ".join(
+            f"MAX(CASE WHEN {flag} THEN 1 ELSE 0 END) AS flag_{n}" for n, flag in enumerate(flags)
+        )
+        counts = [f"SUM(flag_{n})" for n in range(len(flags))]
     return f"""
 WITH per_user AS (
     SELECT account_id, user_id,
-           MAX(CASE WHEN ts >= :signal_start AND ts >= :active_start AND user_id IS NOT NULL THEN 1 ELSE 0 END)
-               AS recent_30,
-           MAX(CASE WHEN ts >= :signal_start AND user_id IS NOT NULL THEN 1 ELSE 0 END) AS recent_90,
+           {per_user},
            SUM(CASE WHEN ts >= :signal_start AND event = 'workflow_completed' THEN 1 ELSE 0 END) AS workflows,
-           MAX(CASE WHEN ts >= :signal_start THEN ts END) AS newest,
-           {flags}
+           MAX(CASE WHEN ts >= :signal_start THEN ts END) AS newest
     FROM {{events}}
     WHERE ts >= :scan_start AND ts < :end {{account_filter}}
     GROUP BY account_id, user_id
 )
-SELECT account_id, SUM(recent_30), SUM(recent_90), SUM(workflows), MAX(newest), {sums}
+SELECT account_id, {counts[0]}, {counts[1]}, SUM(workflows), MAX(newest), {", ".join(counts[2:])}
 FROM per_user GROUP BY account_id
 """
 

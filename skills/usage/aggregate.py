@@ -46,8 +46,11 @@ def as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, UsageFacts]:
+def aggregate_usage(
+    run: Executor, scope: Scope, as_of: date, rules: UsageRules, *, bit_or: bool = False
+) -> dict[str, UsageFacts]:
     """Usage facts for every account in `scope` that has events in the signal window or history.
+    `bit_or`: the engine has BIT_OR (see `activity_and_history_sql`).
 
     Accounts with no events at all are absent from the result: they have zero usage, which the
     caller records as `UsageFacts` with zeros (usage known to be nil), not as missing evidence.
@@ -58,7 +61,7 @@ def aggregate_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules)
         sql = scope.render(template)
         return run(sql, scope.binds(sql, binds))
 
-    facts, history = _activity(rows(activity_and_history_sql(rules.capacity_checkpoints)), as_of)
+    facts, history = _activity(rows(activity_and_history_sql(rules.capacity_checkpoints, bit_or=bit_or)), as_of)
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
     for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
         spread[account_id].append(DepartmentSpread(department=department, first_seen=as_date(first_ts), users=users))
