@@ -81,6 +81,7 @@ def test_organic_spread_first_event_in_last_90_days(tmp_path: Path) -> None:
         event(200, "ops1"),
         event(89, "mk1", department="Marketing"),
         event(3, "mk2", department="Marketing"),
+        event(1, "mk1", department="Marketing"),  # a user counted once however often seen
         event(90, "fin1", department="Finance"),
         event(2, "fin2", department="Finance"),
     ]

@@ -7,18 +7,24 @@ from skills.rules import UsageRules
 from skills.snapshot import DepartmentSpread, UsageFacts
 
 ORGANIC_SPREAD_SQL = """
-SELECT account_id, department, MIN(first_ts) AS first_ts, COUNT(user_id) AS users
-FROM (
-    SELECT account_id, department, user_id, MIN(ts) AS first_ts
+WITH first_seen AS (
+    SELECT account_id, department, MIN(ts) AS first_ts
     FROM {events}
     WHERE ts < :end AND department IS NOT NULL AND department <> '' {account_filter}
-    GROUP BY account_id, department, user_id
-) AS department_users
-GROUP BY account_id, department
-HAVING MIN(first_ts) >= :signal_start
+    GROUP BY account_id, department
+    HAVING MIN(ts) >= :signal_start
+)
+SELECT f.account_id, f.department, f.first_ts, COUNT(DISTINCT e.user_id) AS users
+FROM first_seen f
+JOIN (
+    SELECT account_id, department, user_id FROM {events}
+    WHERE ts >= :signal_start AND ts < :end {account_filter}
+) AS e ON e.account_id = f.account_id AND e.department = f.department
+GROUP BY f.account_id, f.department, f.first_ts
 """
-"""Each department's first event and distinct users, from one row per (account, department, user):
-cheaper than `COUNT(DISTINCT user_id)` per department in DuckDB (100k book: 7.1 -> 5.9 CPU-s)."""
+"""Each department's first event, then the distinct users of only the departments that are new: a
+department first seen in the window has all its events there, and few departments are new (100k
+book: 15,368 of them; 2.5 -> 1.6 CPU-s in DuckDB against counting every department's users)."""
 
 
 def organic_spread(usage: UsageFacts, rules: UsageRules) -> tuple[DepartmentSpread, ...]:
