@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from skills.rules import UsageRules
 from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
@@ -19,6 +20,8 @@ from skills.usage.activity import (
 from skills.usage.credential_sharing import CREDENTIAL_SHARING_SQL
 from skills.usage.organic_spread import ORGANIC_SPREAD_SQL
 from skills.usage.sql import Executor, Scope, day_bounds
+
+T = TypeVar("T")
 
 
 def usage_binds(as_of: date, rules: UsageRules) -> dict[str, Any]:
@@ -77,17 +80,23 @@ def aggregate_usage(
     for account_id, region, users in rows(REGIONS_SQL):
         regions[account_id].append(RegionUsage(region=region, users_90d=users))
 
+    no_history = (0,) * rules.capacity_checkpoints
     out: dict[str, UsageFacts] = {}
-    for account_id in set(facts) | set(spread) | set(history):
+    for account_id in facts.keys() | spread.keys() | history.keys():
+        hits = gates.get(account_id)
         out[account_id] = UsageFacts(
             **facts[account_id],
-            new_departments=tuple(sorted(spread[account_id], key=lambda d: d.department)),
-            sharing_users=tuple(sorted(sharing[account_id], key=lambda u: u.user_id)),
-            gate_hits_90d=dict(sorted(gates[account_id].items())),
-            regions_90d=tuple(sorted(regions[account_id], key=lambda r: r.region)),
-            weekly_active_users=history.get(account_id, (0,) * rules.capacity_checkpoints),
+            new_departments=_ordered(spread.get(account_id), attrgetter("department")),
+            sharing_users=_ordered(sharing.get(account_id), attrgetter("user_id")),
+            gate_hits_90d=dict(sorted(hits.items())) if hits else {},
+            regions_90d=_ordered(regions.get(account_id), attrgetter("region")),
+            weekly_active_users=history.get(account_id, no_history),
         )
     return out
+
+
+def _ordered(items: list[T] | None, key: Callable[[T], str]) -> tuple[T, ...]:
+    return tuple(sorted(items, key=key)) if items else ()
 
 
 def activity_usage(run: Executor, scope: Scope, as_of: date, rules: UsageRules) -> dict[str, UsageFacts]:
