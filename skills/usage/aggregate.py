@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from skills.usage.activity import (
 )
 from skills.usage.credential_sharing import CREDENTIAL_SHARING_SQL
 from skills.usage.organic_spread import ORGANIC_SPREAD_SQL
-from skills.usage.sql import Executor, Scope, day_bounds
+from skills.usage.sql import Executor, Scope, day_bounds, rows_in_turn
 
 T = TypeVar("T")
 
@@ -59,26 +60,32 @@ def aggregate_usage(
     caller records as `UsageFacts` with zeros (usage known to be nil), not as missing evidence.
     """
     binds = usage_binds(as_of, rules)
-
-    def rows(template: str) -> Iterable[tuple[Any, ...]]:
-        sql = scope.render(template)
-        return run(sql, scope.binds(sql, binds))
-
-    # credential sharing first: its window function takes the most memory (~1 GB at 100,000
-    # accounts), best spent while the caller's other tables are still loading beside it
+    templates = (
+        # credential sharing first: its window function takes the most memory (~1 GB at 100,000
+        # accounts), best spent while the caller's other tables are still loading beside it; the
+        # cheapest last, so little is left to do once the engine is done
+        CREDENTIAL_SHARING_SQL,
+        activity_and_history_sql(rules.capacity_checkpoints, bit_or=bit_or),
+        ORGANIC_SPREAD_SQL,
+        REGIONS_SQL,
+        GATE_HITS_SQL,
+    )
+    statements = [(sql, scope.binds(sql, binds)) for sql in map(scope.render, templates)]
     sharing: dict[str, list[SharingUser]] = defaultdict(list)
-    for account_id, user_id, days in rows(CREDENTIAL_SHARING_SQL):
-        sharing[account_id].append(SharingUser(user_id=user_id, days=days))
-    facts, history = _activity(rows(activity_and_history_sql(rules.capacity_checkpoints, bit_or=bit_or)), as_of)
     spread: dict[str, list[DepartmentSpread]] = defaultdict(list)
-    for account_id, department, first_ts, users in rows(ORGANIC_SPREAD_SQL):
-        spread[account_id].append(DepartmentSpread(department=department, first_seen=as_date(first_ts), users=users))
-    gates: dict[str, dict[str, int]] = defaultdict(dict)
-    for account_id, feature, hits in rows(GATE_HITS_SQL):
-        gates[account_id][feature] = int(hits)
     regions: dict[str, list[RegionUsage]] = defaultdict(list)
-    for account_id, region, users in rows(REGIONS_SQL):
-        regions[account_id].append(RegionUsage(region=region, users_90d=users))
+    gates: dict[str, dict[str, int]] = defaultdict(dict)
+    with closing(rows_in_turn(run, statements)) as results:  # each read as the next one runs
+        for account_id, user_id, days in next(results):
+            sharing[account_id].append(SharingUser(user_id=user_id, days=days))
+        facts, history = _activity(next(results), as_of)
+        for account_id, department, first_ts, users in next(results):
+            first_seen = as_date(first_ts)
+            spread[account_id].append(DepartmentSpread(department=department, first_seen=first_seen, users=users))
+        for account_id, region, users in next(results):
+            regions[account_id].append(RegionUsage(region=region, users_90d=users))
+        for account_id, feature, hits in next(results):
+            gates[account_id][feature] = int(hits)
 
     no_history = (0,) * rules.capacity_checkpoints
     out: dict[str, UsageFacts] = {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -45,3 +46,19 @@ def day_bounds(as_of: date, days: int) -> tuple[datetime, datetime]:
     """[start, end) timestamps of the last `days` days ending on `as_of` (SPEC §3 day rule)."""
     end = start_of(as_of + timedelta(days=1))
     return end - timedelta(days=days), end
+
+
+def rows_in_turn(
+    run: Executor, statements: Sequence[tuple[str, Mapping[str, Any]]]
+) -> Generator[Sequence[Row], None, None]:
+    """Each statement's rows, in order, run one at a time on a thread of their own: the engine runs
+    the next statement while the caller turns the last one's rows into facts, instead of waiting for
+    it (100,000 accounts: ~1 s of Python between the statements, the engine idle)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage-sql") as engine:
+        pending = [engine.submit(run, sql, binds) for sql, binds in statements]
+        try:
+            for statement in pending:
+                yield statement.result()
+        finally:
+            for statement in pending:
+                statement.cancel()

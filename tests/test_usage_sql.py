@@ -1,7 +1,10 @@
-"""The activity SQL's two forms (portable MAX(CASE) flags, DuckDB's BIT_OR mask) give the same rows."""
+"""Running the usage SQL: the activity SQL's two forms (portable MAX(CASE) flags, DuckDB's BIT_OR mask)
+give the same rows, and the statements run one at a time, ahead of the caller reading their rows."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +16,7 @@ from connectors.workspace import demo_workspace_path
 from skills.rules import UsageRules
 from skills.usage.activity import BIT_OR_FLAGS, activity_and_history_sql
 from skills.usage.aggregate import aggregate_usage, usage_binds
-from skills.usage.sql import Scope, to_dollar_binds
+from skills.usage.sql import Scope, rows_in_turn, to_dollar_binds
 
 AS_OF = date(2026, 11, 23)
 TICK = timedelta(microseconds=1)
@@ -64,3 +67,37 @@ def test_the_demo_books_usage_is_the_same_either_way() -> None:
         assert sum(f.active_users_30d for f in portable.values()) > 0
     finally:
         events.close()
+
+
+def test_statements_run_one_at_a_time_in_order_the_next_while_the_last_is_read() -> None:
+    started = {name: threading.Event() for name in "abc"}
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def run(sql: str, binds: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        started[sql].set()
+        assert started["a"].is_set() and (sql != "c" or started["b"].is_set())  # in order
+        with lock:
+            running[0] -= 1
+        return [(sql, binds["n"])]
+
+    turns = rows_in_turn(run, [(name, {"n": n}) for n, name in enumerate("abc")])
+    assert next(turns) == [("a", 0)]
+    assert started["b"].wait(5)  # runs while the caller still holds a's rows
+    assert list(turns) == [[("b", 1)], [("c", 2)]]
+    assert most[0] == 1
+
+
+def test_a_failing_statement_raises_where_its_rows_are_read() -> None:
+    def run(sql: str, binds: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if sql == "bad":
+            raise RuntimeError("no such table: usage")
+        return [(sql,)]
+
+    turns = rows_in_turn(run, [("ok", {}), ("bad", {}), ("after", {})])
+    assert next(turns) == [("ok",)]
+    with pytest.raises(RuntimeError, match="no such table"):
+        next(turns)
