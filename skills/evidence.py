@@ -45,10 +45,15 @@ def recent_interactions(snapshot: AccountSnapshot, days: int) -> tuple[Interacti
     return snapshot.derived(("recent_interactions", days), newest_first)
 
 
-def recent_outcomes(snapshot: AccountSnapshot, days: int) -> list[Outcome]:
-    start, end = window_start(snapshot.as_of, days), snapshot.as_of
-    found = [o for o in snapshot.outcomes if start <= o.ts <= end]
-    return sorted(found, key=lambda o: (o.ts, o.metric), reverse=True)
+def recent_outcomes(snapshot: AccountSnapshot, days: int) -> tuple[Outcome, ...]:
+    """Outcomes reported among the last `days` days, newest first (asked for three times an assessment)."""
+
+    def newest_first() -> tuple[Outcome, ...]:
+        start, end = window_start(snapshot.as_of, days), snapshot.as_of
+        found = [o for o in snapshot.outcomes if start <= o.ts <= end]
+        return tuple(sorted(found, key=lambda o: (o.ts, o.metric), reverse=True))
+
+    return snapshot.derived(("recent_outcomes", days), newest_first)
 
 
 def mentions(interactions: Sequence[Interaction], terms: Sequence[str]) -> list[tuple[Interaction, str]]:
