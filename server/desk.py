@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import gc
 import heapq
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -495,9 +496,9 @@ class Desk:
 
             with gc_paused():
                 order = sorted(chain.from_iterable(in_parallel(park, len(runs))))
+            descriptors = [file.fileno() for file in parked]
             for _, k, offset, length in order[:limit] if limit else order:
-                parked[k].seek(offset)
-                yield parked[k].read(length)
+                yield os.pread(descriptors[k], length, offset)
 
     def _book_parts(self, day: date, wanted: Callable[[Account], bool] = lambda _: True) -> BookParts:
         """The day's peers (the whole book's), the ids of the `wanted` accounts, and each account's
