@@ -56,6 +56,15 @@ REJECTS = {
 }
 
 
+def duckdb_rows(result: duckdb.DuckDBPyConnection) -> list[Row]:
+    """A result's rows read column by column through numpy: `fetchall` builds each value while
+    holding the interpreter lock, which stalls the thread loading the small tables beside it (the
+    100,000-account activity rows: 0.57 s, against 0.14 s this way). Counts come back as Python
+    ints, or floats for DuckDB's 128-bit sums, NULL as None, timestamps as datetimes."""
+    columns = result.fetchnumpy()
+    return list(zip(*(column.tolist() for column in columns.values()), strict=True))
+
+
 def _reject_message(kind: str, message: str) -> str:
     return REJECTS.get(kind, f"not readable as CSV: {_first_line(message)}")
 
@@ -289,13 +298,13 @@ class UsageEvents:
         """One query at a time: the connection holds the TEMP events table, so cursors (which are
         separate connections) cannot see it, and a shared connection refuses concurrent calls."""
         with self._lock:
-            return self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+            return duckdb_rows(self.db.execute(to_dollar_binds(sql), dict(binds)))
 
     def run_and_release(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
         """`run`, then what the statement allocated given back: DuckDB's worker threads keep it (up to
         1 GB after a 100,000-account book's credential-sharing statement) until they are restarted (~10 ms)."""
         with self._lock:
-            rows = self.db.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+            rows = duckdb_rows(self.db.execute(to_dollar_binds(sql), dict(binds)))
             self.db.execute("SET threads = 1")
             self.db.execute(f"SET threads = {THREADS}")
             return rows

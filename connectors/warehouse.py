@@ -19,7 +19,7 @@ from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from connectors.config import WarehouseConfig, env_secret
 from connectors.errors import SourceError
-from connectors.usage_events import USAGE_COLUMNS
+from connectors.usage_events import USAGE_COLUMNS, duckdb_rows
 from skills.rules import UsageRules
 from skills.snapshot import UsageFacts
 from skills.usage.aggregate import aggregate_usage
@@ -53,7 +53,7 @@ class _DuckDbFile:
 
     def run(self, sql: str, binds: Mapping[str, Any]) -> Sequence[Row]:
         with self.db.cursor() as cursor:  # one cursor per call: a DuckDB connection is not shared across threads
-            return cursor.execute(to_dollar_binds(sql), dict(binds)).fetchall()
+            return duckdb_rows(cursor.execute(to_dollar_binds(sql), dict(binds)))
 
     def close(self) -> None:
         self.db.close()

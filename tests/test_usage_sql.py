@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from connectors.usage_events import UsageEvents
+from connectors.usage_events import UsageEvents, duckdb_rows
 from connectors.workspace import demo_workspace_path
 from skills.rules import UsageRules
 from skills.usage.activity import BIT_OR_FLAGS, activity_and_history_sql
@@ -101,3 +101,14 @@ def test_a_failing_statement_raises_where_its_rows_are_read() -> None:
     assert next(turns) == [("ok",)]
     with pytest.raises(RuntimeError, match="no such table"):
         next(turns)
+
+
+def test_duckdb_rows_read_through_numpy_equal_fetchall() -> None:
+    db = duckdb.connect()
+    db.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES ('ACC-1', 3::BIGINT, TIMESTAMP '2026-11-20 10:00:00'), "
+        "('ACC-2', NULL, NULL), ('ACC-3', 5, TIMESTAMP '2026-11-21 00:00:00')) AS v(a, n, ts)"
+    )
+    sql = "SELECT a, n, n, SUM(n) OVER (ORDER BY a) AS running, ts FROM t ORDER BY a"  # a name twice, a 128-bit sum
+    assert duckdb_rows(db.execute(sql)) == db.execute(sql).fetchall()
+    assert duckdb_rows(db.execute("SELECT a FROM t WHERE false")) == []
