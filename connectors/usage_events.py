@@ -33,8 +33,9 @@ and evicted it (10,000 accounts: 16.6-18.5 CPU-s and 1,186 MiB at 1 GB, 16.0-16.
 RANGE_PARTITIONS = "partitioned_execution"
 """DuckDB 2's optimizer that splits a GROUP BY on a column with min/max statistics (account_id) into
 one aggregate per range of values, each scanning the Parquet file again: five scans at 100,000
-accounts. Without it the book's usage statements take 16.7 instead of 13.6 CPU-s (feature-gate hits
-2.2 -> 0.4, activity 6.9 -> 4.8; organic spread 2.0 -> 2.7), the same rows. Versions before 2 lack it."""
+accounts. Without it the book's usage statements took 13.6 instead of 16.7 CPU-s (feature-gate hits
+2.2 -> 0.4, activity 6.9 -> 4.8; organic spread 2.0 -> 2.7, before its statement counted new
+departments only), the same rows. Versions before 2 lack it."""
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE_BYTES = 1_000_000
 OFFSET_AWARE_UTC = "CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP)"

@@ -36,16 +36,12 @@ def asked_initiative(snapshot: AccountSnapshot, modules: set[str], rules: Rules)
 def initiative(snapshot: AccountSnapshot, choice: ExpansionChoice, rules: Rules) -> Initiative | None:
     """The initiative the offer answers: a grounded request for the module when there is one, else the
     latest interaction naming an unowned module's keyword."""
-    modules = [(m, kws) for m, kws in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)]
-    asked = asked_initiative(snapshot, {m for m, _ in modules}, rules)
+    modules = {m for m, _ in unowned_modules(snapshot, rules.catalog) if choice.module_id in (None, m)}
+    asked = asked_initiative(snapshot, modules, rules)
     if asked:
         return asked
-    named = [
-        (i, kw, m)
-        for m, pairs in module_mentions(snapshot, rules.catalog, rules.timing.trigger_window_days)
-        if choice.module_id in (None, m)
-        for i, kw in pairs
-    ]
+    mentioned = module_mentions(snapshot, rules.catalog, rules.timing.trigger_window_days)
+    named = [(i, kw, m) for m, pairs in mentioned if m in modules for i, kw in pairs]
     if not named:
         return None
     i, keyword, module_id = max(named, key=lambda n: (n[0].ts, n[0].interaction_id))
