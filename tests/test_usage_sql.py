@@ -107,8 +107,12 @@ def test_duckdb_rows_read_through_numpy_equal_fetchall() -> None:
     db = duckdb.connect()
     db.execute(
         "CREATE TABLE t AS SELECT * FROM (VALUES ('ACC-1', 3::BIGINT, TIMESTAMP '2026-11-20 10:00:00'), "
-        "('ACC-2', NULL, NULL), ('ACC-3', 5, TIMESTAMP '2026-11-21 00:00:00')) AS v(a, n, ts)"
+        "('ACC-2', NULL, NULL), ('ACC-3', 5, TIMESTAMP '2026-11-21 00:00:00.123456')) AS v(a, n, ts)"
     )
-    sql = "SELECT a, n, n, SUM(n) OVER (ORDER BY a) AS running, ts FROM t ORDER BY a"  # a name twice, a 128-bit sum
+    # a name twice, a 128-bit sum, a date, a nanosecond timestamp, NULLs in each
+    sql = (
+        "SELECT a, n, n, SUM(n) OVER (ORDER BY a) AS running, ts, CAST(ts AS DATE) AS day, "
+        "CAST(ts AS TIMESTAMP_NS) AS ts_ns FROM t ORDER BY a"
+    )
     assert duckdb_rows(db.execute(sql)) == db.execute(sql).fetchall()
     assert duckdb_rows(db.execute("SELECT a FROM t WHERE false")) == []
