@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from connectors.errors import DataError, DataIssue
 from connectors.source import Progress, SnapshotSource
 from connectors.workspace import READ_ALL, Reading, Workspace, demo_workspace_path
-from server.forked import cores, in_parallel
+from server.forked import Claims, cores, in_parallel
 from server.settings import Settings
 from skills.assessment import (
     AccountAssessment,
@@ -177,6 +177,13 @@ def book_filter(
     of_account = account_filter(segment, csm_owner)
     return lambda a: of_account(a) and (tier is None or a.tier == tier)
 
+
+PARKED_WRITE_BYTES = 1 << 20
+"""How much encoded text a ranking's worker gathers before writing it to its parked file."""
+
+CLAIMED_ACCOUNTS = 250
+"""Accounts a ranking's worker claims at a time (`Claims`), or fewer: a book is cut into at least one
+chunk per process. At ~0.4 ms an account, the workers end within ~0.1 s of each other."""
 
 TOP_SHARE = 4
 """A ranking whose limit is at most 1/TOP_SHARE of the accounts asked for orders them by readiness
@@ -466,8 +473,8 @@ class Desk:
         the text parked in a temporary file until the order is known: a big book is never held
         whole (at 10,000 accounts the assessments alone are 290 MB; their JSON is 87 MB, on disk).
 
-        `jobs` processes (default: the machine's cores) build and assess contiguous parts of the
-        book; each forked one shares the loaded workspace copy-on-write (see server.forked). A limit
+        `jobs` processes (default: the machine's cores) build and assess the book, claiming contiguous
+        chunks of it in turn (`Claims`); each forked one shares the loaded workspace copy-on-write (see server.forked). A limit
         small against the book ranks it by standing and assesses only the accounts written (`_top`)."""
         day = self._day_and_limit(as_of, limit)
         if self._kept(day):
@@ -478,24 +485,36 @@ class Desk:
             yield from map(encode, self._top(parts, tier, limit or 0, jobs)[1])
             return
         peers, ids, snapshot_of = parts
-        runs = split(ids, self._processes(jobs))
+        chunks = split(ids, max(self._processes(jobs), len(ids) // CLAIMED_ACCOUNTS))
+        processes, claims = min(self._processes(jobs), len(chunks)), Claims(len(chunks))
         with ExitStack() as files:
-            parked = [files.enter_context(tempfile.TemporaryFile()) for _ in runs]
+            parked = [files.enter_context(tempfile.TemporaryFile()) for _ in range(processes)]
 
             def park(k: int) -> list[tuple[RankOrder, int, int, int]]:
-                """Run k assessed and encoded into its own file: (rank order, run, offset, length)."""
+                """Process k's claimed chunks assessed and encoded into its own file: (rank order,
+                process, offset, length). Texts go to the file a mebibyte at a time (one write each
+                account cost ~5% of the run)."""
                 order = []
-                for account_id in runs[k]:
-                    assessment = assess(snapshot_of(account_id), peers, self.rules)
-                    if tier is None or assessment.tier == tier:
-                        text = encode(assessment)
-                        order.append((rank_order(assessment), k, parked[k].tell(), len(text)))
-                        parked[k].write(text)
+                pending: list[bytes] = []
+                offset = written = 0
+                for chunk in claims:
+                    for account_id in chunks[chunk]:
+                        assessment = assess(snapshot_of(account_id), peers, self.rules)
+                        if tier is None or assessment.tier == tier:
+                            text = encode(assessment)
+                            order.append((rank_order(assessment), k, offset, len(text)))
+                            offset += len(text)
+                            pending.append(text)
+                    if offset - written >= PARKED_WRITE_BYTES:
+                        parked[k].write(b"".join(pending))
+                        pending.clear()
+                        written = offset
+                parked[k].write(b"".join(pending))
                 parked[k].flush()
                 return order
 
             with gc_paused():
-                order = sorted(chain.from_iterable(in_parallel(park, len(runs))))
+                order = sorted(chain.from_iterable(in_parallel(park, processes)))
             descriptors = [file.fileno() for file in parked]
             for _, k, offset, length in order[:limit] if limit else order:
                 yield os.pread(descriptors[k], length, offset)

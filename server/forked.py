@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
@@ -58,3 +58,23 @@ def _child(work: Callable[[int], object], part: int, send: Connection) -> None:
         send.send((True, work(part)))
     except BaseException as exc:  # reported to the parent, which raises it
         send.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+class Claims:
+    """Chunks 0 … count - 1 of some work handed out in turn across forked processes: each process
+    iterating takes the next chunk nobody has taken, so a slower process takes fewer. Fixed halves
+    left one core idle while the other finished (0.7 s of a 20 s ranking at 100,000 accounts: a
+    forked child pays more copy-on-write faults than its parent). Create it before the processes fork."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._next = multiprocessing.Value("l", 0)
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self._next.get_lock():
+                chunk = self._next.value
+                self._next.value = chunk + 1
+            if chunk >= self.count:
+                return
+            yield chunk

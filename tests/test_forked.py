@@ -1,13 +1,15 @@
-"""Work split across forked processes: results come back in part order, and a failing part is
-reported, never silently dropped."""
+"""Work split across forked processes: results come back in part order, a failing part is
+reported, never silently dropped, and claimed chunks are each done exactly once."""
 
 from __future__ import annotations
 
 import os
+import time
+from itertools import chain
 
 import pytest
 
-from server.forked import in_parallel
+from server.forked import Claims, in_parallel
 
 
 def test_every_part_runs_once_in_its_own_process_and_results_keep_part_order() -> None:
@@ -39,3 +41,26 @@ def test_a_part_that_dies_before_answering_is_reported() -> None:
 
 def test_one_part_runs_here() -> None:
     assert in_parallel(lambda k: os.getpid(), 1) == [os.getpid()]
+
+
+def test_every_chunk_is_claimed_exactly_once_across_processes() -> None:
+    claims = Claims(500)
+
+    def work(k: int) -> list[int]:
+        taken = []
+        for chunk in claims:
+            taken.append(chunk)
+            if k == 0:
+                time.sleep(0.001)  # a slower process takes fewer chunks, none twice
+        return taken
+
+    parts = in_parallel(work, 3)
+    assert sorted(chain.from_iterable(parts)) == list(range(500))
+    assert all(part == sorted(part) for part in parts)  # each process takes them in order
+    assert len(parts[0]) < len(parts[1]) + len(parts[2])
+
+
+def test_claims_run_here_when_there_is_one_part() -> None:
+    claims = Claims(4)
+    assert in_parallel(lambda k: list(claims), 1) == [[0, 1, 2, 3]]
+    assert list(claims) == []  # all taken
