@@ -341,6 +341,23 @@ def test_benchmark_percentiles_and_labels() -> None:
     assert "active_user_ratio" not in lines
 
 
+def test_a_peer_value_s_percentile_is_its_mid_rank_among_ties() -> None:
+    """The percentiles a book's peers work out once are the mid-rank `percentile_rank` gives, ties
+    included; a value no peer has is ranked among them all the same."""
+    completions = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 5]
+    peers = segment_peers(
+        PeerMetrics(
+            account_id=str(i), segment="smb", utilisation=None, active_user_ratio=None, workflow_completions_90d=n
+        )
+        for i, n in enumerate(completions)
+    )
+    ranked = tuple(sorted(map(float, completions)))
+    for n in [*completions, 0, 7, 10]:
+        assert peers.percentile_of("smb", "workflow_completions_90d", float(n)) == percentile_rank(float(n), ranked)
+    assert peers.percentile_of("smb", "workflow_completions_90d", 5.0) == 66.7  # 6 below, 4 equal, of 12
+    assert peers.percentile_of("smb", "workflow_completions_90d", 7.0) == 91.7  # no peer has 7: 11 below, none equal
+
+
 @pytest.mark.parametrize(
     ("integrations", "active", "start_days", "level"),
     [(3, 25, 400, "High"), (3, 24, 100, "Medium"), (2, 24, 100, "Low"), (2, 25, 400, "High")],

@@ -5,7 +5,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Literal
+from itertools import groupby
+from typing import Any, Literal
+
+from pydantic import PrivateAttr
 
 from skills.evidence import Result
 from skills.rules import Rules
@@ -31,9 +34,27 @@ class BenchmarkLine(Result):
 
 
 class SegmentPeers(Result):
-    """Sorted values of each metric per segment; built once per book, read per account."""
+    """Sorted values of each metric per segment; built once per book, read per account. Each peer
+    value's percentile is worked out once here (`percentile_of`): a book's accounts are its peers, and
+    bisecting a segment's 50,000 values three times an account was 3% of ranking 100,000 accounts."""
 
     values: dict[str, dict[Metric, tuple[float, ...]]]
+    _percentiles: dict[tuple[str, Metric], dict[float, float]] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        for segment, per in self.values.items():
+            for metric, values in per.items():
+                table = self._percentiles[segment, metric] = {}
+                below = 0
+                for value, equal in groupby(values):
+                    count = sum(1 for _ in equal)
+                    table[value] = mid_rank(below, count, len(values))
+                    below += count
+
+    def percentile_of(self, segment: str, metric: Metric, value: float) -> float:
+        """`percentile_rank` of `value` among the segment's values of `metric`."""
+        found = self._percentiles.get((segment, metric), {}).get(value)
+        return percentile_rank(value, self.values[segment][metric]) if found is None else found
 
 
 def segment_peers(peers: Iterable[PeerMetrics]) -> SegmentPeers:
@@ -49,8 +70,11 @@ def segment_peers(peers: Iterable[PeerMetrics]) -> SegmentPeers:
 def percentile_rank(value: float, sorted_values: tuple[float, ...]) -> float:
     """Mid-rank percentile: share of peers below, plus half of those equal."""
     below = bisect_left(sorted_values, value)
-    equal = bisect_right(sorted_values, value) - below
-    return round(100 * (below + 0.5 * equal) / len(sorted_values), 1)
+    return mid_rank(below, bisect_right(sorted_values, value) - below, len(sorted_values))
+
+
+def mid_rank(below: int, equal: int, peers: int) -> float:
+    return round(100 * (below + 0.5 * equal) / peers, 1)
 
 
 def benchmarks(me: PeerMetrics, peers: SegmentPeers, rules: Rules) -> tuple[BenchmarkLine, ...]:
@@ -59,7 +83,7 @@ def benchmarks(me: PeerMetrics, peers: SegmentPeers, rules: Rules) -> tuple[Benc
         value, values = getattr(me, metric), peers.values.get(me.segment, {}).get(metric, ())
         if value is None or len(values) < rules.value.benchmark_min_peers:
             continue
-        p = percentile_rank(float(value), values)
+        p = peers.percentile_of(me.segment, metric, float(value))
         label: Literal["top quartile", "above median", "below median"] = (
             "top quartile"
             if p >= rules.value.top_quartile_percentile
