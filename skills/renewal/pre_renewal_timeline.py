@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from skills.days import add_months
 from skills.evidence import Result
@@ -26,10 +27,20 @@ class RenewalMilestone(Result):
 
 def pre_renewal_timeline(as_of: date, renewal_date: date, rules: Rules) -> tuple[RenewalMilestone, ...]:
     """Empty unless the renewal falls within the horizon; milestones already behind us are marked past."""
-    if not as_of <= renewal_date <= add_months(as_of, rules.calendar.pre_renewal_horizon_months):
+    calendar = rules.calendar
+    return _milestones(as_of, renewal_date, calendar.pre_renewal_horizon_months, calendar.pre_renewal_weeks)
+
+
+@lru_cache(maxsize=4096)
+def _milestones(
+    as_of: date, renewal_date: date, horizon_months: int, milestone_weeks: tuple[int, ...]
+) -> tuple[RenewalMilestone, ...]:
+    """Shared by every account renewing on the same day (milestones are immutable): a book's
+    renewals fall on a few hundred days."""
+    if not as_of <= renewal_date <= add_months(as_of, horizon_months):
         return ()
     out = []
-    for weeks in rules.calendar.pre_renewal_weeks:
+    for weeks in milestone_weeks:
         action, owner = MILESTONES.get(weeks, (f"Renewal checkpoint ({weeks} weeks out)", "CSM"))
         when = renewal_date - timedelta(weeks=weeks)
         out.append(RenewalMilestone(weeks_before=weeks, date=when, action=action, owner=owner, past=when < as_of))
