@@ -77,7 +77,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
     type=click.IntRange(min=1),
     default=None,
     help="Processes assessing the book for json and jsonl, and ranking it for a --limit (default: the machine's cores). "
-    "--jobs 1 is slower but needs less memory on a very large book (2.0 instead of 2.4 GiB at 100,000 accounts).",
+    "--jobs 1 is slower but needs less memory on a very large book (2.1 instead of 2.3 GiB at 100,000 accounts, and 50 instead of 41 s).",
 )
 def rank(
     workspace: Path | None,
