@@ -14,7 +14,7 @@ import math
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -30,7 +30,7 @@ from pydantic.fields import FieldInfo
 
 from connectors.errors import DataError, DataIssue
 from connectors.text_files import read_text
-from skills.snapshot import EARLIEST_DAY, LATEST_DAY, constructed, utc_naive
+from skills.snapshot import EARLIEST_DAY, LATEST_DAY, utc_naive
 
 M = TypeVar("M", bound=BaseModel)
 MAX_ISSUES = 50
@@ -489,6 +489,24 @@ def _memo(parse: Parse, text: str) -> Any:
         return exc
 
 
+def _constructed(model: type[M], rows: Iterable[dict[str, Any]], fields_set: set[str]) -> list[M]:
+    """Records from values already parsed and checked column by column (what model_construct does,
+    without its per-field default handling: every field is present), in one loop with its lookups
+    bound once (a fifth faster than a call per record). Records are frozen, so one fields-set object
+    serves them all."""
+    new, set_ = model.__new__, object.__setattr__
+    records: list[M] = []
+    append = records.append
+    for values in rows:
+        record = new(model)
+        set_(record, "__dict__", values)
+        set_(record, "__pydantic_fields_set__", fields_set)
+        set_(record, "__pydantic_extra__", None)
+        set_(record, "__pydantic_private__", None)
+        append(record)
+    return records
+
+
 def _build(
     model: type[M],
     names: list[str],
@@ -513,7 +531,7 @@ def _build(
     kept = list(range(len(rows))) if not bad else [n for n in range(len(rows)) if n not in bad]
     fields_set = set(model.model_fields)  # records are frozen: one fields set serves them all
     if not validated_per_row(model):
-        table.records = constructed(model, map(rows.__getitem__, kept) if bad else rows, fields_set)
+        table.records = _constructed(model, map(rows.__getitem__, kept) if bad else rows, fields_set)
         table.lines = [lines[n] for n in kept] if bad else list(lines)
         if after_rules(model):
             _check_after_rules(model, table)

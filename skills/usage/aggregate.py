@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from skills.rules import UsageRules
-from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts, constructed
+from skills.snapshot import DepartmentSpread, RegionUsage, SharingUser, UsageFacts
 from skills.usage.activity import (
     ACTIVITY_SQL,
     GATE_HITS_SQL,
@@ -88,24 +88,18 @@ def aggregate_usage(
             gates[account_id][feature] = int(hits)
 
     no_history = (0,) * rules.capacity_checkpoints
-    ids = list(facts.keys() | spread.keys() | history.keys())
-    every = [
-        {
+    out: dict[str, UsageFacts] = {}
+    for account_id in facts.keys() | spread.keys() | history.keys():
+        hits = gates.get(account_id)
+        out[account_id] = UsageFacts(
             **facts[account_id],
-            "new_departments": _ordered(spread.get(account_id), _DEPARTMENT),
-            "sharing_users": _ordered(sharing.get(account_id), _USER),
-            "gate_hits_90d": dict(sorted(hits.items())) if (hits := gates.get(account_id)) else {},
-            "regions_90d": _ordered(regions.get(account_id), _REGION),
-            "weekly_active_users": history.get(account_id, no_history),
-        }
-        for account_id in ids
-    ]
-    # every field is typed above (the counts by int(), the days by as_date, the nested rows validated)
-    return dict(zip(ids, constructed(UsageFacts, every, _FACT_FIELDS), strict=True))
-
-
-_FACT_FIELDS = set(UsageFacts.model_fields)
-_DEPARTMENT, _USER, _REGION = attrgetter("department"), attrgetter("user_id"), attrgetter("region")
+            new_departments=_ordered(spread.get(account_id), attrgetter("department")),
+            sharing_users=_ordered(sharing.get(account_id), attrgetter("user_id")),
+            gate_hits_90d=dict(sorted(hits.items())) if hits else {},
+            regions_90d=_ordered(regions.get(account_id), attrgetter("region")),
+            weekly_active_users=history.get(account_id, no_history),
+        )
+    return out
 
 
 def _ordered(items: list[T] | None, key: Callable[[T], str]) -> tuple[T, ...]:
@@ -126,13 +120,7 @@ def _activity(
 ) -> tuple[defaultdict[str, dict[str, Any]], dict[str, tuple[int, ...]]]:
     """The activity-and-history rows as UsageFacts fields per account, and the weekly history."""
     facts: defaultdict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "as_of": as_of,
-            "active_users_30d": 0,
-            "active_users_90d": 0,
-            "workflow_completions_90d": 0,
-            "newest_event": None,
-        }
+        lambda: {"as_of": as_of, "active_users_30d": 0, "active_users_90d": 0, "workflow_completions_90d": 0}
     )
     history: dict[str, tuple[int, ...]] = {}
     for account_id, active_30, active_90, workflows, newest, *counts in rows:
