@@ -36,7 +36,8 @@ class BenchmarkLine(Result):
 class SegmentPeers(Result):
     """Sorted values of each metric per segment; built once per book, read per account. Each peer
     value's percentile is worked out once here (`percentile_of`): a book's accounts are its peers, and
-    bisecting a segment's 50,000 values three times an account was 3% of ranking 100,000 accounts."""
+    bisecting a segment's 50,000 values three times an account was 3% of the samples of ranking
+    100,000 accounts (an account's assessment 0.5-2.7% quicker without it)."""
 
     values: dict[str, dict[Metric, tuple[float, ...]]]
     _percentiles: dict[tuple[str, Metric], dict[float, float]] = PrivateAttr(default_factory=dict)
