@@ -486,8 +486,9 @@ class Desk:
             yield from map(encode, self._top(parts, tier, limit or 0, jobs)[1])
             return
         peers, ids, snapshot_of = parts
-        chunks = split(ids, max(self._processes(jobs), len(ids) // CLAIMED_ACCOUNTS))
-        processes, claims = min(self._processes(jobs), len(chunks)), Claims(len(chunks))
+        cores_asked = self._processes(jobs)
+        chunks = split(ids, max(cores_asked, len(ids) // CLAIMED_ACCOUNTS))
+        processes, claims = min(cores_asked, len(chunks)), Claims(len(chunks))
         with ExitStack() as files:
             parked = [files.enter_context(tempfile.TemporaryFile()) for _ in range(processes)]
 
